@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Builds and runs eager_bench, then its peers (LibTorch C++ and NumPy) on the
+# same workloads, and prints every result as one JSON object per line on
+# stdout (build logs go to stderr). The lines are also kept in
+# $BUILD/bench_results.jsonl.
+#
+#   bash scripts/bench.sh            # JSON lines
+#   bash scripts/bench.sh --table    # JSON lines, then a Markdown summary table
+#   bash scripts/bench.sh --no-peers # eager_bench only
+#
+# Installs what it needs (Debian packages) when missing; running it again only
+# checks. BUILD defaults to build-bench in the repository root.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD:-$root/build-bench}
+table=0
+peers=1
+for arg in "$@"; do
+  case "$arg" in
+    --table) table=1 ;;
+    --no-peers) peers=0 ;;
+    *) echo "bench.sh: unknown option $arg (use --table, --no-peers)" >&2; exit 2 ;;
+  esac
+done
+
+bash "$root/scripts/setup.sh" >&2
+
+# The peers are optional: a machine that cannot install them still gets
+# eager's own figures and its direct-OpenBLAS reference.
+install_peers() {
+  local missing=()
+  for p in python3-numpy libtorch-dev; do
+    [[ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)" == installed ]] || missing+=("$p")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  echo "bench.sh: installing peers ${missing[*]}" >&2
+  local sudo=()
+  ((EUID == 0)) || sudo=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  { "${sudo[@]}" apt-get update -q && "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"; } >&2 ||
+    echo "bench.sh: could not install ${missing[*]}; those peers are skipped" >&2
+}
+((peers)) && install_peers
+
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" \
+  -DEAGER_BUILD_BENCH=ON -DEAGER_BUILD_TESTS=OFF -DEAGER_BUILD_SAMPLES=OFF -DEAGER_CUDA=OFF >&2
+targets=(eager_bench)
+((peers)) && ninja -C "$build" -t targets all 2>/dev/null | grep -q '^torch_bench:' && targets+=(torch_bench)
+ninja -C "$build" -j2 "${targets[@]}" >&2
+
+results="$build/bench_results.jsonl"
+{
+  "$build/bench/eager_bench"
+  if ((peers)); then
+    if [[ -x "$build/bench/torch_bench" ]]; then
+      "$build/bench/torch_bench"
+    else
+      echo "bench.sh: LibTorch not found, torch peer skipped" >&2
+    fi
+    if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+      /usr/bin/python3 "$root/bench/peers/numpy_bench.py"
+    else
+      echo "bench.sh: python3-numpy not found, numpy peer skipped" >&2
+    fi
+  fi
+} | tee "$results"
+
+((table)) && /usr/bin/python3 "$root/bench/summarize.py" "$results"
+exit 0

@@ -1,0 +1,459 @@
+// The copying ops of array_ops.hpp. They only move bytes, so one CPU
+// implementation keyed by itemsize serves every dtype instead of a kernel
+// table per dtype. Most of them are a single strided copy: the output (or a
+// slice of it) is described as a view and the input as a matching view with
+// broadcast (tile), negative (reverse) or offset (concat, pad) strides.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+
+#include "dispatch.hpp"
+#include "dtype_dispatch.hpp"
+#include "eager/array_ops.hpp"
+#include "thread_pool.hpp"
+
+namespace eager {
+
+namespace {
+
+using detail::describe;
+
+// Work per parallel_for chunk, in bytes: below this, waking threads costs
+// more than the copy.
+constexpr std::int64_t kGrainBytes = 64 * 1024;
+
+// A coalesced rank is at most 63: every remaining dimension is >= 2 and the
+// element count fits in int64.
+constexpr int kMaxLoopRank = 64;
+
+std::string to_list(const std::vector<std::int64_t>& v) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+  return s + "]";
+}
+
+void check_cpu(const char* op, Device device) {
+  if (!device.is_cpu())
+    throw Unimplemented(std::string(op) + ": not implemented on " + device.name() +
+                        "; only the CPU has a kernel for this op");
+}
+
+// Tensor::empty with a guard against num_elements * itemsize overflowing size_t.
+Tensor alloc_output(const char* op, const Shape& shape, DType dtype) {
+  const std::int64_t n = shape.num_elements();
+  if (n > std::numeric_limits<std::int64_t>::max() / static_cast<std::int64_t>(itemsize(dtype)))
+    throw InvalidArgument(std::string(op) + ": output shape " + shape.to_string() + " of " +
+                          std::string(dtype_name(dtype)) + " is too large to address");
+  return Tensor::empty(shape, dtype, Device::cpu());
+}
+
+// One element of `dtype` holding `value`, as raw bytes. Values the dtype
+// cannot represent are refused rather than wrapped.
+struct ElementBytes {
+  unsigned char bytes[8] = {};
+};
+ElementBytes element_bytes(const char* op, const char* what, Scalar value, DType dtype) {
+  ElementBytes out;
+  detail::visit_dtype(dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T v{};
+    if constexpr (std::is_same_v<T, bool>) {
+      v = value.to_double() != 0;
+    } else if constexpr (std::is_integral_v<T>) {
+      const bool floating = value.kind() == Scalar::Kind::Floating;
+      const double d = value.to_double();
+      const std::int64_t i = value.to_int64();
+      // max() + 1.0 is a power of two, exact in double even for int64.
+      const bool fits = floating ? d >= static_cast<double>(std::numeric_limits<T>::min()) &&
+                                       d < static_cast<double>(std::numeric_limits<T>::max()) + 1.0 && d == std::trunc(d)
+                                 : i >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
+                                       i <= static_cast<std::int64_t>(std::numeric_limits<T>::max());
+      if (!fits)
+        throw InvalidArgument(std::string(op) + ": " + what + " " + (floating ? std::to_string(d) : std::to_string(i)) +
+                              " is not representable in " + std::string(dtype_name(dtype)));
+      v = floating ? static_cast<T>(d) : static_cast<T>(i);
+    } else {
+      v = static_cast<T>(value.to_double());
+    }
+    std::memcpy(out.bytes, &v, sizeof(T));
+  });
+  return out;
+}
+
+// Calls fn(Word{}) with the unsigned integer type as wide as one element, so
+// byte-moving loops compile to plain loads and stores for every dtype.
+template <class Fn> void visit_itemsize(std::size_t size, Fn&& fn) {
+  switch (size) {
+    case 1: fn(std::uint8_t{}); break;
+    case 2: fn(std::uint16_t{}); break;
+    case 4: fn(std::uint32_t{}); break;
+    default: fn(std::uint64_t{}); break;
+  }
+}
+
+template <class W> void fill_words(char* dst, std::int64_t n, const ElementBytes& value) {
+  W w;
+  std::memcpy(&w, value.bytes, sizeof(W));
+  std::fill(reinterpret_cast<W*>(dst), reinterpret_cast<W*>(dst) + n, w);
+}
+
+void parallel_fill(char* dst, std::int64_t n, const ElementBytes& value, std::size_t size) {
+  visit_itemsize(size, [&](auto word) {
+    using W = decltype(word);
+    detail::parallel_for(n, kGrainBytes / static_cast<std::int64_t>(size), [&](std::int64_t b, std::int64_t e) {
+      fill_words<W>(dst + b * static_cast<std::int64_t>(size), e - b, value);
+    });
+  });
+}
+
+// A copy of `dims` elements between two strided layouts (strides in bytes),
+// outermost first, after dropping size-1 dimensions and merging dimensions
+// that are contiguous in both layouts.
+struct CopyLoop {
+  int rank = 0;
+  std::int64_t dims[kMaxLoopRank], src[kMaxLoopRank], dst[kMaxLoopRank];
+};
+
+CopyLoop plan_copy(const Shape& shape, const Strides& src, const Strides& dst, std::int64_t size) {
+  CopyLoop loop;
+  for (int d = 0; d < shape.rank(); ++d) {
+    if (shape[d] == 1) continue;
+    const int last = loop.rank - 1;
+    if (last >= 0 && loop.src[last] == src[d] * size * shape[d] && loop.dst[last] == dst[d] * size * shape[d]) {
+      loop.dims[last] *= shape[d];
+      loop.src[last] = src[d] * size;
+      loop.dst[last] = dst[d] * size;
+    } else {
+      loop.dims[loop.rank] = shape[d];
+      loop.src[loop.rank] = src[d] * size;
+      loop.dst[loop.rank] = dst[d] * size;
+      ++loop.rank;
+    }
+  }
+  if (loop.rank == 0) {
+    loop.dims[0] = 1;
+    loop.src[0] = loop.dst[0] = size;
+    loop.rank = 1;
+  }
+  return loop;
+}
+
+template <class W> void copy_row(const char* s, char* d, std::int64_t n, std::int64_t ss, std::int64_t ds) {
+  if (ss == 0) {
+    W w;
+    std::memcpy(&w, s, sizeof(W));
+    for (std::int64_t i = 0; i < n; ++i) std::memcpy(d + i * ds, &w, sizeof(W));
+    return;
+  }
+  for (std::int64_t i = 0; i < n; ++i) {
+    W w;
+    std::memcpy(&w, s + i * ss, sizeof(W));
+    std::memcpy(d + i * ds, &w, sizeof(W));
+  }
+}
+
+// Copies the elements of `src` (any layout) to `dst`, which has src's shape
+// and the given strides. The innermost dimension is a memcpy when both sides
+// are contiguous there; rows of the outer dimensions run in parallel.
+void copy_into(const Tensor& src, char* dst, const Strides& dst_strides) {
+  if (src.num_elements() == 0) return;
+  const std::int64_t size = static_cast<std::int64_t>(itemsize(src.dtype()));
+  const CopyLoop loop = plan_copy(src.shape(), src.strides(), dst_strides, size);
+  const char* src_base = static_cast<const char*>(src.raw_data());
+  const int outer_rank = loop.rank - 1;
+  const std::int64_t inner = loop.dims[outer_rank], ss = loop.src[outer_rank], ds = loop.dst[outer_rank];
+  const bool memcpy_rows = ss == size && ds == size;
+  const std::int64_t rows = src.num_elements() / inner;
+  const std::int64_t grain = std::max<std::int64_t>(1, kGrainBytes / (inner * size));
+  visit_itemsize(static_cast<std::size_t>(size), [&](auto word) {
+    using W = decltype(word);
+    detail::parallel_for(rows, grain, [&](std::int64_t begin, std::int64_t end) {
+      std::int64_t index[kMaxLoopRank];
+      std::int64_t so = 0, dof = 0, rest = begin;
+      for (int d = outer_rank - 1; d >= 0; --d) {
+        index[d] = rest % loop.dims[d];
+        rest /= loop.dims[d];
+        so += index[d] * loop.src[d];
+        dof += index[d] * loop.dst[d];
+      }
+      for (std::int64_t r = begin; r < end; ++r) {
+        if (memcpy_rows) std::memcpy(dst + dof, src_base + so, static_cast<std::size_t>(inner * size));
+        else copy_row<W>(src_base + so, dst + dof, inner, ss, ds);
+        for (int d = outer_rank - 1; d >= 0; --d) {
+          so += loop.src[d];
+          dof += loop.dst[d];
+          if (++index[d] < loop.dims[d]) break;
+          so -= loop.dims[d] * loop.src[d];
+          dof -= loop.dims[d] * loop.dst[d];
+          index[d] = 0;
+        }
+      }
+    });
+  });
+}
+
+char* bytes_of(Tensor& t) { return static_cast<char*>(t.raw_mutable_data()); }
+
+// values[] must be non-empty, defined, on one device and of one dtype;
+// messages name the offending index.
+void check_list(const char* op, const std::vector<Tensor>& values) {
+  if (values.empty()) throw InvalidArgument(std::string(op) + ": needs at least one tensor");
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (!values[i].defined())
+      throw InvalidArgument(std::string(op) + ": tensor " + std::to_string(i) + " is undefined");
+    if (!(values[i].device() == values[0].device()))
+      throw InvalidArgument(std::string(op) + ": tensor " + std::to_string(i) + " is " + describe(values[i]) +
+                            " but tensor 0 is " + describe(values[0]) + "; move them to one device first");
+    if (values[i].dtype() != values[0].dtype())
+      throw InvalidArgument(std::string(op) + ": tensor " + std::to_string(i) + " has dtype " +
+                            std::string(dtype_name(values[i].dtype())) + " but tensor 0 has dtype " +
+                            std::string(dtype_name(values[0].dtype())));
+  }
+}
+
+}  // namespace
+
+Tensor concat(const std::vector<Tensor>& values, int axis) {
+  const char* op = "concat";
+  check_list(op, values);
+  const Tensor& first = values[0];
+  const int rank = first.rank();
+  if (rank == 0) throw InvalidArgument(std::string(op) + ": cannot concatenate scalars (0-d tensors); use stack");
+  const int a = detail::normalize_axis(op, axis, rank);
+  Shape shape = first.shape();
+  shape[a] = 0;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const Tensor& v = values[i];
+    if (v.rank() != rank)
+      throw InvalidArgument(std::string(op) + ": tensor " + std::to_string(i) + " is " + describe(v) + " of rank " +
+                            std::to_string(v.rank()) + " but tensor 0 is " + describe(first) + " of rank " +
+                            std::to_string(rank));
+    for (int d = 0; d < rank; ++d)
+      if (d != a && v.shape()[d] != first.shape()[d])
+        throw InvalidArgument(std::string(op) + ": tensor " + std::to_string(i) + " is " + describe(v) +
+                              " but tensor 0 is " + describe(first) + "; dimension " + std::to_string(d) +
+                              " differs (" + std::to_string(v.shape()[d]) + " vs " +
+                              std::to_string(first.shape()[d]) + ") and only axis " + std::to_string(a) +
+                              " may differ");
+    if (v.shape()[a] > std::numeric_limits<std::int64_t>::max() - shape[a])
+      throw InvalidArgument(std::string(op) + ": the concatenated axis " + std::to_string(a) + " overflows int64");
+    shape[a] += v.shape()[a];
+  }
+  check_cpu(op, first.device());
+  Tensor out = alloc_output(op, shape, first.dtype());
+  if (out.num_elements() == 0) return out;
+  const std::int64_t step = out.strides()[a] * static_cast<std::int64_t>(itemsize(out.dtype()));
+  std::int64_t start = 0;
+  for (const Tensor& v : values) {
+    copy_into(v, bytes_of(out) + start * step, out.strides());
+    start += v.shape()[a];
+  }
+  return out;
+}
+
+Tensor stack(const std::vector<Tensor>& values, int axis) {
+  const char* op = "stack";
+  check_list(op, values);
+  const Tensor& first = values[0];
+  for (std::size_t i = 1; i < values.size(); ++i)
+    if (!(values[i].shape() == first.shape()))
+      throw InvalidArgument(std::string(op) + ": tensor " + std::to_string(i) + " is " + describe(values[i]) +
+                            " but tensor 0 is " + describe(first) + "; all shapes must be equal");
+  const int rank = first.rank();
+  if (axis < -rank - 1 || axis > rank)
+    throw OutOfRange(std::string(op) + ": axis " + std::to_string(axis) + " is out of range [" +
+                     std::to_string(-rank - 1) + ", " + std::to_string(rank) + "] for tensors " + describe(first));
+  if (axis < 0) axis += rank + 1;
+  std::vector<Tensor> expanded;
+  expanded.reserve(values.size());
+  for (const Tensor& v : values) expanded.push_back(expand_dims(v, axis));
+  return concat(expanded, axis);
+}
+
+Tensor gather(const Tensor& x, const Tensor& indices, int axis) {
+  const char* op = "gather";
+  const Device device = detail::common_device(op, {&x, &indices});
+  if (indices.dtype() != DType::Int32 && indices.dtype() != DType::Int64)
+    throw InvalidArgument(std::string(op) + ": indices must be int32 or int64, got " + describe(indices));
+  if (x.rank() == 0) throw InvalidArgument(std::string(op) + ": params must be at least 1-D, got " + describe(x));
+  const int a = detail::normalize_axis(op, axis, x.rank());
+  check_cpu(op, device);
+  Shape shape;
+  for (int d = 0; d < a; ++d) shape.push_back(x.shape()[d]);
+  for (auto d : indices.shape().dims()) shape.push_back(d);
+  for (int d = a + 1; d < x.rank(); ++d) shape.push_back(x.shape()[d]);
+
+  const Tensor idx = indices.cast(DType::Int64).contiguous();
+  const std::int64_t* ip = idx.data<std::int64_t>();
+  const std::int64_t count = idx.num_elements(), dim = x.shape()[a];
+  for (std::int64_t k = 0; k < count; ++k) {
+    if (ip[k] >= 0 && ip[k] < dim) continue;
+    std::vector<std::int64_t> pos(static_cast<std::size_t>(indices.rank()));
+    std::int64_t rest = k;
+    for (int d = indices.rank() - 1; d >= 0; --d) {
+      pos[d] = rest % indices.shape()[d];
+      rest /= indices.shape()[d];
+    }
+    throw OutOfRange(std::string(op) + ": indices" + (pos.empty() ? "" : to_list(pos)) + " = " + std::to_string(ip[k]) +
+                     " is not in [0, " + std::to_string(dim) + ") for axis " + std::to_string(a) + " of " +
+                     describe(x));
+  }
+  Tensor out = alloc_output(op, shape, x.dtype());
+  if (out.num_elements() == 0) return out;
+
+  const Tensor src = x.contiguous();
+  const std::int64_t size = static_cast<std::int64_t>(itemsize(x.dtype()));
+  std::int64_t inner = 1;
+  for (int d = a + 1; d < x.rank(); ++d) inner *= x.shape()[d];
+  const std::int64_t row = inner * size;
+  const std::int64_t rows = out.num_elements() / inner;
+  const char* sp = static_cast<const char*>(src.raw_data());
+  char* op_bytes = bytes_of(out);
+  visit_itemsize(static_cast<std::size_t>(size), [&](auto word) {
+    using W = decltype(word);
+    detail::parallel_for(rows, std::max<std::int64_t>(1, kGrainBytes / row), [&](std::int64_t b, std::int64_t e) {
+      std::int64_t o = b / count, n = b % count;
+      for (std::int64_t r = b; r < e; ++r) {
+        const char* from = sp + (o * dim + ip[n]) * row;
+        // One-element rows are common (gathering from a vector): a word
+        // copy instead of a memcpy call.
+        if (inner == 1) std::memcpy(op_bytes + r * row, from, sizeof(W));
+        else std::memcpy(op_bytes + r * row, from, static_cast<std::size_t>(row));
+        if (++n == count) {
+          n = 0;
+          ++o;
+        }
+      }
+    });
+  });
+  return out;
+}
+
+Tensor one_hot(const Tensor& indices, std::int64_t depth, Scalar on_value, Scalar off_value,
+               std::optional<DType> dtype) {
+  const char* op = "one_hot";
+  const Device device = detail::common_device(op, {&indices});
+  if (!is_integral(indices.dtype()))
+    throw InvalidArgument(std::string(op) + ": indices must be an integer tensor, got " + describe(indices));
+  if (depth < 0) throw InvalidArgument(std::string(op) + ": depth must be >= 0, got " + std::to_string(depth));
+  const DType out_dtype = dtype.value_or(DType::Float32);
+  const ElementBytes on = element_bytes(op, "on_value", on_value, out_dtype);
+  const ElementBytes off = element_bytes(op, "off_value", off_value, out_dtype);
+  check_cpu(op, device);
+  Shape shape = indices.shape();
+  shape.push_back(depth);
+  Tensor out = alloc_output(op, shape, out_dtype);
+  if (out.num_elements() == 0) return out;
+  const Tensor idx = indices.cast(DType::Int64).contiguous();
+  const std::int64_t* ip = idx.data<std::int64_t>();
+  const std::int64_t size = static_cast<std::int64_t>(itemsize(out_dtype));
+  char* dst = bytes_of(out);
+  visit_itemsize(static_cast<std::size_t>(size), [&](auto word) {
+    using W = decltype(word);
+    W on_word;
+    std::memcpy(&on_word, on.bytes, sizeof(W));
+    detail::parallel_for(idx.num_elements(), std::max<std::int64_t>(1, kGrainBytes / (depth * size)),
+                         [&](std::int64_t b, std::int64_t e) {
+                           for (std::int64_t i = b; i < e; ++i) {
+                             char* row = dst + i * depth * size;
+                             fill_words<W>(row, depth, off);
+                             if (ip[i] >= 0 && ip[i] < depth) std::memcpy(row + ip[i] * size, &on_word, sizeof(W));
+                           }
+                         });
+  });
+  return out;
+}
+
+Tensor pad(const Tensor& x, const std::vector<std::pair<std::int64_t, std::int64_t>>& paddings,
+           Scalar constant_value) {
+  const char* op = "pad";
+  const Device device = detail::common_device(op, {&x});
+  const int rank = x.rank();
+  if (static_cast<int>(paddings.size()) != rank)
+    throw InvalidArgument(std::string(op) + ": " + std::to_string(paddings.size()) +
+                          " padding pairs for " + describe(x) + "; need one per dimension (" +
+                          std::to_string(rank) + ")");
+  Shape shape = x.shape();
+  for (int d = 0; d < rank; ++d) {
+    const auto [before, after] = paddings[d];
+    if (before < 0 || after < 0)
+      throw InvalidArgument(std::string(op) + ": paddings for dimension " + std::to_string(d) + " are (" +
+                            std::to_string(before) + ", " + std::to_string(after) + "); they must be >= 0");
+    if (before > std::numeric_limits<std::int64_t>::max() - shape[d] - after)
+      throw InvalidArgument(std::string(op) + ": padded dimension " + std::to_string(d) + " overflows int64");
+    shape[d] += before + after;
+  }
+  const ElementBytes value = element_bytes(op, "constant_value", constant_value, x.dtype());
+  check_cpu(op, device);
+  Tensor out = alloc_output(op, shape, x.dtype());
+  if (out.num_elements() == 0) return out;
+  const std::int64_t size = static_cast<std::int64_t>(itemsize(x.dtype()));
+  if (x.num_elements() != out.num_elements())
+    parallel_fill(bytes_of(out), out.num_elements(), value, static_cast<std::size_t>(size));
+  std::int64_t offset = 0;
+  for (int d = 0; d < rank; ++d) offset += paddings[d].first * out.strides()[d];
+  copy_into(x, bytes_of(out) + offset * size, out.strides());
+  return out;
+}
+
+Tensor tile(const Tensor& x, const std::vector<std::int64_t>& multiples) {
+  const char* op = "tile";
+  const Device device = detail::common_device(op, {&x});
+  const int rank = x.rank();
+  if (static_cast<int>(multiples.size()) != rank)
+    throw InvalidArgument(std::string(op) + ": multiples " + to_list(multiples) + " must have one entry per dimension of " +
+                          describe(x));
+  Shape shape = x.shape();
+  for (int d = 0; d < rank; ++d) {
+    const std::int64_t m = multiples[d];
+    if (m < 0) throw InvalidArgument(std::string(op) + ": multiples " + to_list(multiples) + " has a negative entry");
+    if (m > 0 && shape[d] > std::numeric_limits<std::int64_t>::max() / m)
+      throw InvalidArgument(std::string(op) + ": tiled dimension " + std::to_string(d) + " overflows int64");
+    shape[d] *= m;
+  }
+  check_cpu(op, device);
+  Tensor out = alloc_output(op, shape, x.dtype());
+  if (out.num_elements() == 0) return out;
+  // The output read as [m0, d0, m1, d1, ...] is x broadcast along every m axis.
+  Shape split_shape;
+  Strides src_strides, dst_strides;
+  for (int d = 0; d < rank; ++d) {
+    split_shape.push_back(multiples[d]);
+    split_shape.push_back(x.shape()[d]);
+    src_strides.push_back(0);
+    src_strides.push_back(x.strides()[d]);
+  }
+  dst_strides = detail::contiguous_strides(split_shape);
+  copy_into(detail::make_view(x, split_shape, src_strides, x.storage_offset()), bytes_of(out), dst_strides);
+  return out;
+}
+
+Tensor reverse(const Tensor& x, const std::vector<int>& axes) {
+  const char* op = "reverse";
+  const Device device = detail::common_device(op, {&x});
+  const int rank = x.rank();
+  std::vector<bool> flip(static_cast<std::size_t>(rank), false);
+  for (int a : axes) {
+    if (rank == 0)
+      throw OutOfRange(std::string(op) + ": axis " + std::to_string(a) + " is out of range for a scalar (0-d) tensor");
+    const int axis = detail::normalize_axis(op, a, rank);
+    if (flip[axis])
+      throw InvalidArgument(std::string(op) + ": axis " + std::to_string(axis) + " is given more than once");
+    flip[axis] = true;
+  }
+  check_cpu(op, device);
+  Strides strides = x.strides();
+  std::int64_t offset = x.storage_offset();
+  for (int d = 0; d < rank; ++d) {
+    if (!flip[d] || x.shape()[d] == 0) continue;
+    offset += (x.shape()[d] - 1) * strides[d];
+    strides[d] = -strides[d];
+  }
+  Tensor out = alloc_output(op, x.shape(), x.dtype());
+  copy_into(detail::make_view(x, x.shape(), strides, offset), bytes_of(out), out.strides());
+  return out;
+}
+
+}  // namespace eager

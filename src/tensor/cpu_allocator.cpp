@@ -1,0 +1,112 @@
+#include "cpu_allocator.hpp"
+
+#include <bit>
+#include <cstdlib>
+#include <string>
+
+#include "eager/error.hpp"
+
+namespace eager::detail {
+
+namespace {
+constexpr std::size_t kAlignment = 64;
+}
+
+CpuAllocator& CpuAllocator::instance() {
+  // Never destroyed: tensors in static storage may be freed after main.
+  static auto* allocator = new CpuAllocator;
+  return *allocator;
+}
+
+std::size_t CpuAllocator::size_class(std::size_t nbytes, int* class_index) {
+  if (nbytes <= kAlignment) {
+    *class_index = 0;
+    return kAlignment;
+  }
+  // Classes: 2^k * (4 + q) / 4 for q in 0..3.
+  const int k = std::bit_width(nbytes - 1) - 1;  // 2^k < nbytes <= 2^(k+1)
+  const std::size_t step = std::size_t{1} << (k - 2 < 0 ? 0 : k - 2);
+  const std::size_t q = (nbytes - (std::size_t{1} << k) + step - 1) / step;  // 1..4
+  *class_index = k * 4 + static_cast<int>(q) - 1;
+  return (std::size_t{1} << k) + q * step;
+}
+
+void* CpuAllocator::allocate(std::size_t nbytes, std::size_t* capacity) {
+  int index = 0;
+  const std::size_t size = size_class(nbytes, &index);
+  *capacity = size;
+  {
+    std::lock_guard lock(mutex_);
+    auto& list = free_lists_[index];
+    stats_.allocated_bytes += static_cast<std::int64_t>(size);
+    if (stats_.allocated_bytes > stats_.peak_allocated_bytes) stats_.peak_allocated_bytes = stats_.allocated_bytes;
+    if (!list.empty()) {
+      void* p = list.back();
+      list.pop_back();
+      stats_.cached_bytes -= static_cast<std::int64_t>(size);
+      return p;
+    }
+    ++stats_.system_allocations;
+  }
+  void* p = std::aligned_alloc(kAlignment, size);
+  if (p == nullptr) {
+    empty_cache();
+    p = std::aligned_alloc(kAlignment, size);
+  }
+  if (p == nullptr) {
+    std::lock_guard lock(mutex_);
+    stats_.allocated_bytes -= static_cast<std::int64_t>(size);
+    throw ResourceExhausted("CPU allocator: out of memory allocating " + std::to_string(nbytes) + " bytes (" +
+                            std::to_string(stats_.allocated_bytes) + " bytes held by tensors)");
+  }
+  return p;
+}
+
+void CpuAllocator::deallocate(void* ptr, std::size_t capacity) {
+  int index = 0;
+  size_class(capacity, &index);
+  {
+    std::lock_guard lock(mutex_);
+    stats_.allocated_bytes -= static_cast<std::int64_t>(capacity);
+    if (stats_.cached_bytes + static_cast<std::int64_t>(capacity) <= cache_limit_) {
+      free_lists_[index].push_back(ptr);
+      stats_.cached_bytes += static_cast<std::int64_t>(capacity);
+      return;
+    }
+  }
+  std::free(ptr);
+}
+
+memory::Stats CpuAllocator::stats() {
+  std::lock_guard lock(mutex_);
+  memory::Stats s = stats_;
+  s.reserved_bytes = s.allocated_bytes + s.cached_bytes;
+  return s;
+}
+
+void CpuAllocator::reset_peak() {
+  std::lock_guard lock(mutex_);
+  stats_.peak_allocated_bytes = stats_.allocated_bytes;
+}
+
+void CpuAllocator::empty_cache() {
+  std::array<std::vector<void*>, kNumClasses> released;
+  {
+    std::lock_guard lock(mutex_);
+    released.swap(free_lists_);
+    stats_.cached_bytes = 0;
+  }
+  for (auto& list : released)
+    for (void* p : list) std::free(p);
+}
+
+void CpuAllocator::set_cache_limit(std::int64_t bytes) {
+  if (bytes < 0) throw InvalidArgument("memory::set_cache_limit: limit must be >= 0, got " + std::to_string(bytes));
+  {
+    std::lock_guard lock(mutex_);
+    cache_limit_ = bytes;
+  }
+  empty_cache();
+}
+
+}  // namespace eager::detail

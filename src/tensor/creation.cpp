@@ -1,0 +1,138 @@
+#include "eager/creation.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "dispatch.hpp"
+#include "dtype_dispatch.hpp"
+#include "eager/math.hpp"
+
+namespace eager {
+
+namespace detail {
+
+void throw_ragged(int depth, std::int64_t expected, std::int64_t got) {
+  throw InvalidArgument("constant: nested initializer list is ragged at depth " + std::to_string(depth) +
+                        " (lengths " + std::to_string(expected) + " and " + std::to_string(got) + ")");
+}
+
+Tensor constant_from_buffer(const void* data, DType src_dtype, const Shape& shape, std::optional<DType> dtype,
+                            std::optional<Device> device, std::int64_t num_values) {
+  if (num_values != shape.num_elements())
+    throw InvalidArgument("constant: " + std::to_string(num_values) + " values do not fill shape " +
+                          shape.to_string() + " (" + std::to_string(shape.num_elements()) + " elements)");
+  Tensor host = Tensor::empty(shape, src_dtype, Device::cpu());
+  if (host.num_elements() > 0) std::memcpy(host.raw_mutable_data(), data, host.num_elements() * itemsize(src_dtype));
+  Tensor out = dtype ? cast(host, *dtype) : host;
+  return out.to(device.value_or(default_device()));
+}
+
+}  // namespace detail
+
+namespace {
+
+// Fills a new tensor on the CPU with one value converted to dtype.
+Tensor filled(const Shape& shape, Scalar value, DType dtype, Device device) {
+  Tensor out = Tensor::empty(shape, dtype, Device::cpu());
+  detail::visit_dtype(dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T v;
+    if constexpr (std::is_same_v<T, bool>) v = value.to_double() != 0;
+    else if constexpr (std::is_integral_v<T>) v = static_cast<T>(value.kind() == Scalar::Kind::Floating
+                                                                     ? static_cast<T>(value.to_double())
+                                                                     : value.to_int64());
+    else v = static_cast<T>(value.to_double());
+    T* p = static_cast<T*>(out.raw_mutable_data());
+    std::fill(p, p + out.num_elements(), v);
+  });
+  return out.to(device);
+}
+
+void check_shape(const char* op, const Shape& shape) {
+  for (auto d : shape.dims())
+    if (d < 0) throw InvalidArgument(std::string(op) + ": shape " + shape.to_string() + " has a negative dimension");
+}
+
+}  // namespace
+
+Tensor scalar(Scalar value, std::optional<DType> dtype, std::optional<Device> device) {
+  return filled(Shape{}, value, dtype.value_or(value.default_dtype()), device.value_or(default_device()));
+}
+
+Tensor zeros(const Shape& shape, DType dtype, std::optional<Device> device) { return fill(shape, 0, dtype, device); }
+Tensor ones(const Shape& shape, DType dtype, std::optional<Device> device) { return fill(shape, 1, dtype, device); }
+
+Tensor fill(const Shape& shape, Scalar value, std::optional<DType> dtype, std::optional<Device> device) {
+  check_shape("fill", shape);
+  return filled(shape, value, dtype.value_or(value.default_dtype()), device.value_or(default_device()));
+}
+
+Tensor zeros_like(const Tensor& t, std::optional<DType> dtype) {
+  return zeros(t.shape(), dtype.value_or(t.dtype()), t.device());
+}
+Tensor ones_like(const Tensor& t, std::optional<DType> dtype) {
+  return ones(t.shape(), dtype.value_or(t.dtype()), t.device());
+}
+Tensor fill_like(const Tensor& t, Scalar value, std::optional<DType> dtype) {
+  return fill(t.shape(), value, dtype.value_or(t.dtype()), t.device());
+}
+
+Tensor range(Scalar start, Scalar limit, Scalar delta, std::optional<DType> dtype, std::optional<Device> device) {
+  const bool all_integer = start.kind() != Scalar::Kind::Floating && limit.kind() != Scalar::Kind::Floating &&
+                           delta.kind() != Scalar::Kind::Floating;
+  const DType out_dtype = dtype.value_or(all_integer ? DType::Int32 : DType::Float32);
+  if (out_dtype == DType::Bool) throw InvalidArgument("range: dtype bool is not supported");
+  const double d = delta.to_double();
+  if (d == 0) throw InvalidArgument("range: delta must not be 0");
+  const double s = start.to_double(), l = limit.to_double();
+  if ((d > 0 && s > l) || (d < 0 && s < l))
+    throw InvalidArgument("range: start " + std::to_string(s) + " and limit " + std::to_string(l) +
+                          " are inconsistent with delta " + std::to_string(d));
+  std::int64_t n;
+  if (all_integer) {
+    const std::int64_t si = start.to_int64(), li = limit.to_int64(), di = delta.to_int64();
+    n = di > 0 ? (li - si + di - 1) / di : (si - li + (-di) - 1) / (-di);
+  } else {
+    n = static_cast<std::int64_t>(std::ceil(std::abs((l - s) / d)));
+  }
+  Tensor out = Tensor::empty(Shape{n}, out_dtype, Device::cpu());
+  detail::visit_dtype(out_dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* p = static_cast<T*>(out.raw_mutable_data());
+    for (std::int64_t i = 0; i < n; ++i) {
+      if constexpr (std::is_integral_v<T>) p[i] = static_cast<T>(start.to_int64() + i * delta.to_int64());
+      else p[i] = static_cast<T>(s + static_cast<double>(i) * d);
+    }
+  });
+  return out.to(device.value_or(default_device()));
+}
+
+Tensor range(Scalar limit) { return range(0, limit, 1); }
+
+Tensor linspace(double start, double stop, std::int64_t num, DType dtype, std::optional<Device> device) {
+  if (num < 0) throw InvalidArgument("linspace: num must be >= 0, got " + std::to_string(num));
+  if (!is_floating(dtype))
+    throw InvalidArgument("linspace: dtype must be float32 or float64, got " + std::string(dtype_name(dtype)));
+  std::vector<double> values(static_cast<std::size_t>(num));
+  const double step = num > 1 ? (stop - start) / static_cast<double>(num - 1) : 0;
+  for (std::int64_t i = 0; i < num; ++i) values[i] = start + static_cast<double>(i) * step;
+  if (num > 1) values.back() = stop;
+  return constant(values, Shape{num}, dtype, device);
+}
+
+Tensor eye(std::int64_t num_rows, std::optional<std::int64_t> num_columns, DType dtype, std::optional<Device> device) {
+  const std::int64_t cols = num_columns.value_or(num_rows);
+  if (num_rows < 0 || cols < 0)
+    throw InvalidArgument("eye: num_rows and num_columns must be >= 0, got " + std::to_string(num_rows) + " and " +
+                          std::to_string(cols));
+  Tensor out = zeros(Shape{num_rows, cols}, dtype, Device::cpu());
+  detail::visit_dtype(dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* p = static_cast<T*>(out.raw_mutable_data());
+    for (std::int64_t i = 0; i < std::min(num_rows, cols); ++i) p[i * cols + i] = T(1);
+  });
+  return out.to(device.value_or(default_device()));
+}
+
+}  // namespace eager

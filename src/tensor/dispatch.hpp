@@ -1,0 +1,49 @@
+#pragma once
+// Helpers every op dispatcher uses: argument checks with TensorFlow-style
+// messages, broadcasting, and building elementwise loop descriptions.
+#include <initializer_list>
+#include <string>
+
+#include "eager/tensor.hpp"
+#include "registry.hpp"
+
+namespace eager::detail {
+
+// "float32[2, 3] on /device:CPU:0"-style description for messages.
+std::string describe(const Tensor& t);
+
+// Throws InvalidArgument unless every tensor is defined and on the same device.
+Device common_device(const char* op, std::initializer_list<const Tensor*> tensors);
+
+// axis in [-rank, rank) to [0, rank); OutOfRange otherwise.
+int normalize_axis(const char* op, int axis, int rank);
+
+// NumPy broadcasting of two shapes; InvalidArgument names the op and shapes.
+Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b);
+
+// Contiguous row-major strides of a shape.
+Strides contiguous_strides(const Shape& shape);
+
+// Describes an elementwise loop producing a contiguous `out_shape` from
+// `inputs`, each broadcast to it (the caller has checked they broadcast):
+// strides of broadcast dimensions are 0 and adjacent dimensions that are
+// contiguous for every operand are merged.
+ElementwiseArgs make_elementwise_args(const Shape& out_shape, std::initializer_list<const Tensor*> inputs,
+                                      void* out);
+
+// Looks up a kernel slot; throws Unimplemented naming op, dtype and device when empty.
+template <class Kernel>
+Kernel kernel_for(const KernelTable<Kernel>& table, const char* op, Device device, DType dtype);
+[[noreturn]] void throw_no_kernel(const char* op, Device device, DType dtype);
+
+template <class Kernel>
+Kernel kernel_for(const KernelTable<Kernel>& table, const char* op, Device device, DType dtype) {
+  Kernel k = table.get(device.type(), dtype);
+  if (!k) throw_no_kernel(op, device, dtype);
+  return k;
+}
+
+// A tensor viewing `storage` of `base` with a new layout.
+Tensor make_view(const Tensor& base, const Shape& shape, const Strides& strides, std::int64_t offset);
+
+}  // namespace eager::detail

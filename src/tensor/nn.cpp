@@ -1,0 +1,186 @@
+// Dispatch of eager::nn: argument checks, moving the class axis last, and the
+// fused-kernel table. sigmoid_cross_entropy_with_logits and l2_loss are
+// composites of public ops: they have no row structure to fuse.
+#include "eager/nn.hpp"
+
+#include <span>
+#include <string>
+#include <type_traits>
+
+#include "dispatch.hpp"
+#include "dtype_dispatch.hpp"
+#include "eager/reduce.hpp"
+#include "nn_kernels.hpp"
+
+namespace eager {
+
+namespace detail {
+
+const NnKernels& nn_kernels() {
+  // Leaked on purpose, like the registry, so ops stay usable during static
+  // destruction.
+  static const NnKernels* k = [] {
+    auto* table = new NnKernels;
+    register_cpu_nn_kernels(*table);
+    return table;
+  }();
+  return *k;
+}
+
+namespace {
+
+void check_float(const char* op, const char* what, const Tensor& t) {
+  if (!is_floating(t.dtype()))
+    throw InvalidArgument(std::string(op) + ": " + what + " must be float32 or float64, got " + describe(t) +
+                          "; cast it first");
+}
+
+void check_logits(const char* op, const Tensor& logits) {
+  check_float(op, "logits", logits);
+  if (logits.rank() == 0)
+    throw InvalidArgument(std::string(op) + ": logits must have rank >= 1, got " + describe(logits));
+}
+
+void check_same_shape(const char* op, const Tensor& labels, const Tensor& logits) {
+  if (!(labels.shape() == logits.shape()))
+    throw InvalidArgument(std::string(op) + ": labels and logits must have the same shape, got labels " +
+                          describe(labels) + " and logits " + describe(logits));
+}
+
+// A view of t with `axis` moved to the end.
+Tensor move_axis_last(const Tensor& t, int axis) {
+  Shape shape = t.shape();
+  Strides strides = t.strides();
+  const std::int64_t size = shape[axis], stride = strides[axis];
+  shape.erase(axis);
+  strides.erase(axis);
+  shape.push_back(size);
+  strides.push_back(stride);
+  return make_view(t, shape, strides, t.storage_offset());
+}
+
+// The inverse of move_axis_last, as a contiguous tensor.
+Tensor move_last_axis_to(const Tensor& t, int axis) {
+  Shape shape = t.shape();
+  Strides strides = t.strides();
+  const int last = shape.rank() - 1;
+  const std::int64_t size = shape[last], stride = strides[last];
+  shape.erase(last);
+  strides.erase(last);
+  shape.insert(axis, size);
+  strides.insert(axis, stride);
+  return make_view(t, shape, strides, t.storage_offset()).contiguous();
+}
+
+// logits with the class axis last and contiguous: the layout the kernels read.
+Tensor rows_layout(const Tensor& t, int axis) {
+  return (axis == t.rank() - 1 ? t : move_axis_last(t, axis)).contiguous();
+}
+
+Tensor run_softmax(const char* op, const KernelTable<SoftmaxKernel>& table, const Tensor& logits, int axis) {
+  const Device device = common_device(op, {&logits});
+  check_logits(op, logits);
+  const int ax = normalize_axis(op, axis, logits.rank());
+  const auto kernel = kernel_for(table, op, device, logits.dtype());
+  const Tensor in = rows_layout(logits, ax);
+  Tensor out = Tensor::empty(in.shape(), in.dtype(), device);
+  if (out.num_elements() > 0) {
+    const std::int64_t classes = in.shape()[in.rank() - 1];
+    kernel(SoftmaxArgs{in.raw_data(), out.raw_mutable_data(), out.num_elements() / classes, classes});
+  }
+  return ax == logits.rank() - 1 ? out : move_last_axis_to(out, ax);
+}
+
+// TensorFlow's CPU kernel refuses out-of-range labels; checking on the host
+// before the kernel runs keeps the kernel free of error paths.
+void check_labels(const char* op, const Tensor& labels, std::int64_t classes) {
+  const Tensor host = labels.cpu().contiguous();
+  visit_dtype(host.dtype(), [&](auto tag) {
+    using L = typename decltype(tag)::type;
+    if constexpr (std::is_same_v<L, std::int32_t> || std::is_same_v<L, std::int64_t>) {
+      const L* p = host.data<L>();
+      const std::int64_t n = host.num_elements();
+      for (std::int64_t i = 0; i < n; ++i) {
+        if (p[i] < 0 || p[i] >= classes)
+          throw InvalidArgument(std::string(op) + ": received a label value of " + std::to_string(p[i]) +
+                                " at position " + std::to_string(i) + ", outside the valid range [0, " +
+                                std::to_string(classes) + ")");
+      }
+    }
+  });
+}
+
+}  // namespace
+}  // namespace detail
+
+namespace nn {
+
+Tensor softmax(const Tensor& logits, int axis) {
+  return detail::run_softmax("softmax", detail::nn_kernels().softmax, logits, axis);
+}
+
+Tensor log_softmax(const Tensor& logits, int axis) {
+  return detail::run_softmax("log_softmax", detail::nn_kernels().log_softmax, logits, axis);
+}
+
+Tensor sparse_softmax_cross_entropy_with_logits(const Tensor& labels, const Tensor& logits) {
+  const char* op = "sparse_softmax_cross_entropy_with_logits";
+  const Device device = detail::common_device(op, {&labels, &logits});
+  detail::check_logits(op, logits);
+  if (labels.dtype() != DType::Int32 && labels.dtype() != DType::Int64)
+    throw InvalidArgument(std::string(op) + ": labels must be int32 or int64 class indices, got " +
+                          detail::describe(labels));
+  const int rank = logits.rank();
+  const Shape batch_shape(std::span<const std::int64_t>(logits.shape().data(), static_cast<std::size_t>(rank - 1)));
+  if (!(labels.shape() == batch_shape))
+    throw InvalidArgument(std::string(op) + ": labels must have the shape of logits without the last dimension " +
+                          batch_shape.to_string() + ", got labels " + detail::describe(labels) + " and logits " +
+                          detail::describe(logits));
+  const auto kernel = detail::kernel_for(detail::nn_kernels().sparse_xent, op, device, logits.dtype());
+  Tensor loss = Tensor::empty(batch_shape, logits.dtype(), device);
+  const std::int64_t rows = loss.num_elements();
+  if (rows == 0) return loss;
+  const std::int64_t classes = logits.shape()[rank - 1];
+  const Tensor y = labels.contiguous();
+  detail::check_labels(op, y, classes);
+  const Tensor x = logits.contiguous();
+  kernel(detail::SparseXentArgs{x.raw_data(), y.raw_data(), y.dtype() == DType::Int64, loss.raw_mutable_data(),
+                                rows, classes});
+  return loss;
+}
+
+Tensor softmax_cross_entropy_with_logits(const Tensor& labels, const Tensor& logits, int axis) {
+  const char* op = "softmax_cross_entropy_with_logits";
+  const Device device = detail::common_device(op, {&labels, &logits});
+  detail::check_logits(op, logits);
+  detail::check_same_shape(op, labels, logits);
+  const int ax = detail::normalize_axis(op, axis, logits.rank());
+  const auto kernel = detail::kernel_for(detail::nn_kernels().xent, op, device, logits.dtype());
+  const Tensor x = detail::rows_layout(logits, ax);
+  const Tensor p = detail::rows_layout(cast(labels, logits.dtype()), ax);
+  Shape loss_shape = logits.shape();
+  loss_shape.erase(ax);
+  Tensor loss = Tensor::empty(loss_shape, logits.dtype(), device);
+  const std::int64_t rows = loss.num_elements();
+  if (rows == 0) return loss;
+  kernel(detail::XentArgs{x.raw_data(), p.raw_data(), loss.raw_mutable_data(), rows, logits.shape()[ax]});
+  return loss;
+}
+
+Tensor sigmoid_cross_entropy_with_logits(const Tensor& labels, const Tensor& logits) {
+  const char* op = "sigmoid_cross_entropy_with_logits";
+  detail::common_device(op, {&labels, &logits});
+  detail::check_float(op, "logits", logits);
+  detail::check_same_shape(op, labels, logits);
+  const Tensor z = cast(labels, logits.dtype());
+  return relu(logits) - logits * z + log1p(exp(-abs(logits)));
+}
+
+Tensor l2_loss(const Tensor& t) {
+  detail::common_device("l2_loss", {&t});
+  detail::check_float("l2_loss", "t", t);
+  return reduce_sum(square(t)) * 0.5;
+}
+
+}  // namespace nn
+}  // namespace eager

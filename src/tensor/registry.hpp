@@ -1,0 +1,133 @@
+#pragma once
+// The op registry: per primitive, its name and a kernel table indexed by
+// [device type][dtype]. "Supported" means "the slot is filled"; dispatch
+// reads the slot and throws Unimplemented for an empty one. Backends fill the
+// tables in their register_*_kernels() function, called once at start-up
+// (never from static initialisers, which a static library may drop).
+#include <cstdint>
+
+#include "eager/device.hpp"
+#include "eager/dtype.hpp"
+#include "eager/shape.hpp"
+
+namespace eager::detail {
+
+inline constexpr int kMaxElementwiseInputs = 3;
+
+// An elementwise loop after broadcasting and dimension coalescing: the output
+// is contiguous with `shape`; input i is read at strides in_strides[i]
+// (elements; 0 on broadcast dimensions).
+struct ElementwiseArgs {
+  Shape shape;
+  Strides in_strides[kMaxElementwiseInputs];
+  const void* in[kMaxElementwiseInputs] = {};
+  void* out = nullptr;
+  std::int64_t num_elements = 0;
+  double alpha = 0;  // the parameter of parameterised functors (leaky_relu)
+};
+using ElementwiseKernel = void (*)(const ElementwiseArgs&);
+
+template <class Kernel> struct KernelTable {
+  Kernel slots[kNumDeviceTypes][kNumDTypes] = {};
+  Kernel& at(DeviceType d, DType t) { return slots[static_cast<int>(d)][static_cast<int>(t)]; }
+  Kernel get(DeviceType d, DType t) const { return slots[static_cast<int>(d)][static_cast<int>(t)]; }
+};
+
+enum class UnaryOp : std::uint8_t {
+  Negative, Abs, Sign, Exp, Log, Log1p, Expm1, Sqrt, Rsqrt, Square, Floor, Ceil, Round, Sin, Cos, Tanh,
+  Sigmoid, Reciprocal, LogicalNot, Relu, Relu6, Elu, Softplus, LeakyRelu, Count
+};
+
+// How a unary op picks its compute dtype from the input dtype.
+enum class UnaryRule : std::uint8_t {
+  Numeric,    // any dtype but bool, computed in the input dtype
+  Floating,   // float32/float64 as they are; integers and bool in float32
+  BoolOnly,   // bool in, bool out
+};
+
+enum class BinaryOp : std::uint8_t {
+  Add, Subtract, Multiply, Divide, FloorDiv, Mod, Pow, Maximum, Minimum, SquaredDifference,
+  Equal, NotEqual, Less, LessEqual, Greater, GreaterEqual, LogicalAnd, LogicalOr, LogicalXor, Count
+};
+
+enum class BinaryRule : std::uint8_t {
+  Arithmetic,  // promoted dtype, bool refused
+  TrueDivide,  // promoted, integers to float32 (8-bit) or float64
+  Compare,     // promoted inputs, bool output
+  Logical,     // bool inputs and output
+};
+
+struct UnaryOpDef {
+  const char* name;
+  UnaryRule rule;
+  KernelTable<ElementwiseKernel> kernels;
+};
+
+struct BinaryOpDef {
+  const char* name;
+  BinaryRule rule;
+  KernelTable<ElementwiseKernel> kernels;
+};
+
+// A reduction over the middle axis of a contiguous [outer, reduce, inner]
+// view: out[o, i] = op over r of in[o, r, i]. Reductions over several axes are
+// brought to this form by the dispatcher (transposing when the axes are not
+// adjacent).
+enum class ReduceOp : std::uint8_t { Sum, Prod, Max, Min, All, Any, ArgMax, ArgMin, Count };
+struct ReduceArgs {
+  const void* in = nullptr;
+  void* out = nullptr;
+  std::int64_t outer = 1, reduce = 1, inner = 1;
+};
+using ReduceKernel = void (*)(const ReduceArgs&);
+
+// Inclusive or exclusive, forward or reverse cumulative sum along the middle
+// axis of a contiguous [outer, length, inner] view.
+struct ScanArgs {
+  const void* in = nullptr;
+  void* out = nullptr;
+  std::int64_t outer = 1, length = 1, inner = 1;
+  bool exclusive = false, reverse = false;
+};
+using ScanKernel = void (*)(const ScanArgs&);
+
+// out[b] = op(a[b]) @ op(b[b]) for b in [0, batch), row-major matrices;
+// op transposes when the flag is set. Batch strides are in elements (0 when
+// one operand is broadcast over the batch).
+struct MatmulArgs {
+  const void* a = nullptr;
+  const void* b = nullptr;
+  void* out = nullptr;
+  std::int64_t batch = 1, m = 0, n = 0, k = 0;
+  bool transpose_a = false, transpose_b = false;
+  std::int64_t batch_stride_a = 0, batch_stride_b = 0;
+};
+using MatmulKernel = void (*)(const MatmulArgs&);
+
+struct Registry {
+  UnaryOpDef unary[static_cast<int>(UnaryOp::Count)];
+  BinaryOpDef binary[static_cast<int>(BinaryOp::Count)];
+  // cast[dst dtype] is a table over [device][src dtype]; cast to the same
+  // dtype is a strided copy (what contiguous() uses).
+  KernelTable<ElementwiseKernel> cast[kNumDTypes];
+  // where(cond, x, y), over [device][dtype of x and y].
+  KernelTable<ElementwiseKernel> where;
+  KernelTable<ReduceKernel> reduce[static_cast<int>(ReduceOp::Count)];
+  KernelTable<ScanKernel> cumsum;
+  KernelTable<MatmulKernel> matmul;
+
+  UnaryOpDef& operator[](UnaryOp op) { return unary[static_cast<int>(op)]; }
+  BinaryOpDef& operator[](BinaryOp op) { return binary[static_cast<int>(op)]; }
+  const UnaryOpDef& operator[](UnaryOp op) const { return unary[static_cast<int>(op)]; }
+  const BinaryOpDef& operator[](BinaryOp op) const { return binary[static_cast<int>(op)]; }
+};
+
+// The process-wide registry, filled on first use.
+const Registry& registry();
+
+// Backends: each fills its slots of the registry.
+void register_cpu_elementwise_kernels(Registry& r);
+void register_cpu_reduction_kernels(Registry& r);
+void register_cpu_matmul_kernels(Registry& r);
+
+}  // namespace eager::detail

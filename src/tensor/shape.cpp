@@ -1,0 +1,70 @@
+#include "eager/shape.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include "eager/error.hpp"
+
+namespace eager {
+
+void Shape::assign(const std::int64_t* dims, std::size_t rank) {
+  if (rank > static_cast<std::size_t>(kInlineRank)) {
+    auto heap = std::make_unique<std::int64_t[]>(rank);
+    std::copy(dims, dims + rank, heap.get());
+    heap_ = std::move(heap);
+  } else {
+    // Copy first: dims may point into our own heap block.
+    std::copy(dims, dims + rank, inline_.data());
+    heap_.reset();
+  }
+  rank_ = static_cast<int>(rank);
+}
+
+Shape Shape::filled(int rank, std::int64_t fill) {
+  std::vector<std::int64_t> dims(static_cast<std::size_t>(rank), fill);
+  return Shape(dims);
+}
+
+std::int64_t Shape::num_elements() const {
+  std::int64_t n = 1;
+  for (auto d : dims()) {
+    if (d == 0) return 0;
+  }
+  for (auto d : dims()) {
+    if (d < 0) throw InvalidArgument("Shape " + to_string() + " has a negative dimension");
+    if (n > std::numeric_limits<std::int64_t>::max() / d)
+      throw InvalidArgument("Shape " + to_string() + " has more elements than fit in int64");
+    n *= d;
+  }
+  return n;
+}
+
+void Shape::insert(int pos, std::int64_t d) {
+  std::vector<std::int64_t> v = to_vector();
+  v.insert(v.begin() + pos, d);
+  assign(v.data(), v.size());
+}
+
+void Shape::push_back(std::int64_t d) { insert(rank_, d); }
+
+void Shape::erase(int pos) {
+  std::vector<std::int64_t> v = to_vector();
+  v.erase(v.begin() + pos);
+  assign(v.data(), v.size());
+}
+
+std::string Shape::to_string() const {
+  std::string s = "(";
+  for (int i = 0; i < rank_; ++i) {
+    if (i) s += ", ";
+    s += std::to_string((*this)[i]);
+  }
+  if (rank_ == 1) s += ",";
+  return s + ")";
+}
+
+bool operator==(const Shape& a, const Shape& b) {
+  return a.rank_ == b.rank_ && std::equal(a.begin(), a.end(), b.begin());
+}
+
+}  // namespace eager

@@ -1,0 +1,247 @@
+#include "eager/tensor.hpp"
+
+#include <algorithm>
+#include <ostream>
+
+#include "cpu_allocator.hpp"
+#include "dispatch.hpp"
+#include "eager/array_ops.hpp"
+#include "eager/math.hpp"
+#include "eager/memory.hpp"
+
+namespace eager {
+
+namespace detail {
+
+Storage::~Storage() {
+  if (device_.is_cpu()) CpuAllocator::instance().deallocate(data_, nbytes_);
+}
+
+std::shared_ptr<Storage> Storage::allocate(std::size_t nbytes, Device device) {
+  if (!device.is_cpu()) throw Unavailable("no allocator for device " + device.name());
+  std::size_t capacity = 0;
+  void* p = CpuAllocator::instance().allocate(nbytes, &capacity);
+  return std::make_shared<Storage>(p, capacity, device);
+}
+
+std::string describe(const Tensor& t) {
+  if (!t.defined()) return "<undefined tensor>";
+  std::string s(dtype_name(t.dtype()));
+  s += t.shape().to_string();
+  if (!t.device().is_cpu()) s += " on " + t.device().name();
+  return s;
+}
+
+Device common_device(const char* op, std::initializer_list<const Tensor*> tensors) {
+  const Tensor* first = nullptr;
+  for (const Tensor* t : tensors) {
+    if (!t->defined()) throw InvalidArgument(std::string(op) + ": an argument is an undefined (default-constructed) tensor");
+    if (!first) first = t;
+    else if (!(t->device() == first->device()))
+      throw InvalidArgument(std::string(op) + ": arguments are on different devices (" + first->device().name() +
+                            " and " + t->device().name() + "); move them with .to(device) first");
+  }
+  return first ? first->device() : default_device();
+}
+
+int normalize_axis(const char* op, int axis, int rank) {
+  const int lo = rank == 0 ? -1 : -rank, hi = rank == 0 ? 1 : rank;
+  if (axis < lo || axis >= hi)
+    throw OutOfRange(std::string(op) + ": axis " + std::to_string(axis) + " is out of range for a tensor of rank " +
+                     std::to_string(rank));
+  return axis < 0 ? axis + std::max(rank, 1) : axis;
+}
+
+Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
+  if (a == b) return a;
+  const int rank = std::max(a.rank(), b.rank());
+  Shape out = Shape::filled(rank, 1);
+  for (int i = 0; i < rank; ++i) {
+    const int ia = a.rank() - rank + i, ib = b.rank() - rank + i;
+    const std::int64_t da = ia >= 0 ? a[ia] : 1, db = ib >= 0 ? b[ib] : 1;
+    if (da != db && da != 1 && db != 1)
+      throw InvalidArgument(std::string(op) + ": shapes " + a.to_string() + " and " + b.to_string() +
+                            " are not broadcast-compatible (dimension " + std::to_string(i) + ": " +
+                            std::to_string(da) + " vs " + std::to_string(db) + ")");
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+Strides contiguous_strides(const Shape& shape) {
+  Strides s = Shape::filled(shape.rank(), 1);
+  for (int i = shape.rank() - 2; i >= 0; --i) s[i] = s[i + 1] * std::max<std::int64_t>(shape[i + 1], 1);
+  return s;
+}
+
+ElementwiseArgs make_elementwise_args(const Shape& out_shape, std::initializer_list<const Tensor*> inputs,
+                                      void* out) {
+  ElementwiseArgs args;
+  args.out = out;
+  args.num_elements = out_shape.num_elements();
+  const int rank = out_shape.rank();
+  const int n = static_cast<int>(inputs.size());
+  // Broadcast strides per input, aligned to the output rank.
+  Strides strides[kMaxElementwiseInputs];
+  int k = 0;
+  for (const Tensor* t : inputs) {
+    const auto& impl = t->impl();
+    strides[k] = Shape::filled(rank, 0);
+    const int offset = rank - impl.shape.rank();
+    for (int d = 0; d < impl.shape.rank(); ++d)
+      strides[k][offset + d] = impl.shape[d] == 1 ? 0 : impl.strides[d];
+    args.in[k] = impl.data();
+    ++k;
+  }
+  // Merge dimension d into d+1 when, for every operand, stepping d equals
+  // stepping d+1 through its whole extent. Size-1 output dims simply vanish.
+  std::vector<std::int64_t> dims;
+  std::vector<std::int64_t> merged[kMaxElementwiseInputs];
+  for (int d = 0; d < rank; ++d) {
+    if (out_shape[d] == 1) continue;
+    bool can_merge = !dims.empty();
+    for (int i = 0; i < n && can_merge; ++i)
+      can_merge = merged[i].back() == strides[i][d] * out_shape[d];
+    if (can_merge) {
+      dims.back() *= out_shape[d];
+      for (int i = 0; i < n; ++i) merged[i].back() = strides[i][d];
+    } else {
+      dims.push_back(out_shape[d]);
+      for (int i = 0; i < n; ++i) merged[i].push_back(strides[i][d]);
+    }
+  }
+  if (dims.empty() && rank > 0) {
+    // Every dimension is 1 (or the tensor is empty of dims): one element.
+    dims.push_back(out_shape.num_elements() == 0 ? 0 : 1);
+    for (int i = 0; i < n; ++i) merged[i].push_back(0);
+  }
+  args.shape = Shape(dims);
+  for (int i = 0; i < n; ++i) args.in_strides[i] = Shape(merged[i]);
+  return args;
+}
+
+void throw_no_kernel(const char* op, Device device, DType dtype) {
+  throw Unimplemented(std::string(op) + ": no kernel for dtype " + std::string(dtype_name(dtype)) + " on " +
+                      device.name());
+}
+
+Tensor make_view(const Tensor& base, const Shape& shape, const Strides& strides, std::int64_t offset) {
+  auto impl = std::make_shared<TensorImpl>();
+  const auto& b = base.impl();
+  impl->dtype = b.dtype;
+  impl->device = b.device;
+  impl->storage = b.storage;
+  impl->shape = shape;
+  impl->strides = strides;
+  impl->offset = offset;
+  impl->num_elements = shape.num_elements();
+  // Contiguous when the strides equal row-major strides on every dimension
+  // that has more than one element.
+  bool contiguous = true;
+  std::int64_t expected = 1;
+  for (int d = shape.rank() - 1; d >= 0; --d) {
+    if (shape[d] == 1) continue;
+    if (strides[d] != expected) {
+      contiguous = false;
+      break;
+    }
+    expected *= shape[d];
+  }
+  impl->contiguous = contiguous;
+  return Tensor(std::move(impl));
+}
+
+}  // namespace detail
+
+Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
+  auto impl = std::make_shared<detail::TensorImpl>();
+  impl->dtype = dtype;
+  impl->device = device;
+  impl->num_elements = shape.num_elements();
+  impl->shape = shape;
+  impl->strides = detail::contiguous_strides(shape);
+  impl->storage = detail::Storage::allocate(static_cast<std::size_t>(impl->num_elements) * itemsize(dtype), device);
+  return Tensor(std::move(impl));
+}
+
+void Tensor::throw_undefined() {
+  throw InvalidArgument("operation on an undefined (default-constructed) Tensor");
+}
+
+void Tensor::check_typed_access(DType requested) const {
+  const auto& impl = checked();
+  if (impl.dtype != requested)
+    throw InvalidArgument("Tensor::data<" + std::string(dtype_name(requested)) + ">: tensor has dtype " +
+                          std::string(dtype_name(impl.dtype)));
+  if (!impl.device.is_cpu())
+    throw InvalidArgument("Tensor::data: tensor is on " + impl.device.name() + "; copy it with .cpu() first");
+  if (!impl.contiguous)
+    throw InvalidArgument("Tensor::data: tensor is a non-contiguous view; call .contiguous() first");
+}
+
+std::int64_t Tensor::dim(int axis) const { return shape()[detail::normalize_axis("Tensor::dim", axis, rank())]; }
+
+bool Tensor::shares_storage_with(const Tensor& other) const {
+  return defined() && other.defined() && impl_->storage == other.impl_->storage;
+}
+
+Tensor Tensor::contiguous() const {
+  if (is_contiguous()) return *this;
+  return clone();
+}
+
+Tensor Tensor::clone() const {
+  const auto& impl = checked();
+  Tensor out = empty(impl.shape, impl.dtype, impl.device);
+  auto kernel = detail::kernel_for(detail::registry().cast[static_cast<int>(impl.dtype)], "clone", impl.device,
+                                   impl.dtype);
+  if (impl.num_elements > 0) kernel(detail::make_elementwise_args(impl.shape, {this}, out.raw_mutable_data()));
+  return out;
+}
+
+Tensor Tensor::cast(DType dtype) const { return eager::cast(*this, dtype); }
+
+Tensor Tensor::to(Device device) const {
+  if (checked().device == device) return *this;
+  throw Unavailable("Tensor::to(" + device.name() + "): this build of eager has no CUDA backend");
+}
+
+Tensor Tensor::reshape(const Shape& shape) const { return eager::reshape(*this, shape); }
+
+Tensor Tensor::operator[](std::int64_t i) const {
+  const auto& impl = checked();
+  if (impl.shape.rank() == 0) throw InvalidArgument("Tensor::operator[]: cannot index a scalar (0-d) tensor");
+  const std::int64_t n = impl.shape[0];
+  if (i < -n || i >= n)
+    throw OutOfRange("Tensor::operator[]: index " + std::to_string(i) + " is out of range for axis 0 of size " +
+                     std::to_string(n));
+  if (i < 0) i += n;
+  Shape shape = impl.shape;
+  Strides strides = impl.strides;
+  shape.erase(0);
+  strides.erase(0);
+  return detail::make_view(*this, shape, strides, impl.offset + i * impl.strides[0]);
+}
+
+std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << t.to_string(); }
+
+namespace memory {
+Stats stats(Device device) {
+  if (!device.is_cpu()) throw Unavailable("memory::stats: no allocator for " + device.name());
+  return detail::CpuAllocator::instance().stats();
+}
+void reset_peak(Device device) {
+  if (!device.is_cpu()) throw Unavailable("memory::reset_peak: no allocator for " + device.name());
+  detail::CpuAllocator::instance().reset_peak();
+}
+void empty_cache(Device device) {
+  if (!device.is_cpu()) throw Unavailable("memory::empty_cache: no allocator for " + device.name());
+  detail::CpuAllocator::instance().empty_cache();
+}
+void set_cache_limit(std::int64_t bytes, Device device) {
+  if (!device.is_cpu()) throw Unavailable("memory::set_cache_limit: no allocator for " + device.name());
+  detail::CpuAllocator::instance().set_cache_limit(bytes);
+}
+}  // namespace memory
+
+}  // namespace eager

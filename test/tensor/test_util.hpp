@@ -1,0 +1,57 @@
+#pragma once
+// Helpers shared by the op catalog tests: reproducible random inputs that do
+// not depend on eager's own random module, and float64 comparisons.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "eager/eager.hpp"
+
+namespace eager::test {
+
+// Values uniform in [lo, hi) (integers: whole numbers), made with std::mt19937.
+inline Tensor random_tensor(const Shape& shape, DType dtype, unsigned seed, double lo = -3, double hi = 3) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<double> dist(lo, hi);
+  std::vector<double> values(static_cast<std::size_t>(shape.num_elements()));
+  for (auto& v : values) {
+    v = dist(gen);
+    if (!is_floating(dtype)) v = std::floor(v);
+    if (dtype == DType::Bool) v = v > (lo + hi) / 2 ? 1 : 0;
+  }
+  return constant(values, shape, dtype);
+}
+
+inline std::vector<double> as_doubles(const Tensor& t) { return t.to_vector<double>(); }
+
+// Every element of `actual` within atol + rtol * |expected| (NaNs must match,
+// infinities must be equal), with the first mismatch reported.
+inline void require_close(const Tensor& actual, const std::vector<double>& expected, double rtol = 1e-6,
+                          double atol = 1e-6) {
+  const std::vector<double> got = as_doubles(actual);
+  REQUIRE(got.size() == expected.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    const double g = got[i], e = expected[i];
+    bool ok;
+    if (std::isnan(e)) ok = std::isnan(g);
+    else if (std::isinf(e)) ok = g == e;
+    else ok = std::abs(g - e) <= atol + rtol * std::abs(e);
+    if (!ok) {
+      INFO("element " << i << ": got " << g << ", expected " << e);
+      REQUIRE(ok);
+    }
+  }
+}
+
+inline void require_close(const Tensor& actual, const Tensor& expected, double rtol = 1e-6, double atol = 1e-6) {
+  REQUIRE(actual.shape() == expected.shape());
+  require_close(actual, as_doubles(expected), rtol, atol);
+}
+
+// Tolerances for comparing a dtype's result with a float64 reference.
+inline double rtol_for(DType dtype) { return dtype == DType::Float32 ? 2e-5 : dtype == DType::Float64 ? 1e-12 : 0; }
+
+}  // namespace eager::test
