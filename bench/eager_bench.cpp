@@ -102,7 +102,30 @@ void bench_large_add_loop() {
       .field("output", "preallocated")
       .field("threads", 1.0)
       .field("ms", s * 1e3)
-      .field("check", static_cast<double>(c[12345]));
+      .field("check", static_cast<double>(c[12345]));  // keeps the loop observable
+}
+
+// A read-only reference for reduce_sum: one thread, independent lanes so
+// that the compiler vectorises without reassociating.
+void bench_reduce_sum_loop() {
+  const auto x = bench::pseudo_random(kLarge, 5);
+  float result = 0.0f;
+  const auto op = [&] {
+    constexpr int kLanes = 16;
+    static_assert(kLarge % kLanes == 0);
+    float acc[kLanes] = {};
+    for (std::size_t i = 0; i < x.size(); i += kLanes)
+      for (int l = 0; l < kLanes; ++l) acc[l] += x[i + static_cast<std::size_t>(l)];
+    result = 0.0f;
+    for (float v : acc) result += v;
+  };
+  bench::warm_up(op, 3);
+  const double s = bench::time_median(op, 40);
+  bench::Line("reduce_sum_large_gbps", bench::gbps(4.0 * kLarge, s), "GB/s", "loop")
+      .field("axes", "all")
+      .field("threads", 1.0)
+      .field("ms", s * 1e3)
+      .field("check", static_cast<double>(result));  // keeps the loop observable
 }
 
 void bench_reduce_sum() {
@@ -181,6 +204,7 @@ int main() {
   bench_large_add();
   bench_large_add_loop();
   bench_reduce_sum();
+  bench_reduce_sum_loop();
   bench_matmul(1024, 30);
   bench_matmul(2048, 8);
   bench_softmax_ce();

@@ -19,7 +19,7 @@ class Scalar {
   template <class T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
   constexpr Scalar(T v) : kind_(Kind::Integer), i_(static_cast<std::int64_t>(v)), d_(static_cast<double>(v)) {}
   template <class T, std::enable_if_t<std::is_floating_point_v<T>, int> = 0>
-  constexpr Scalar(T v) : kind_(Kind::Floating), i_(static_cast<std::int64_t>(v)), d_(static_cast<double>(v)) {}
+  constexpr Scalar(T v) : kind_(Kind::Floating), i_(saturate(static_cast<double>(v))), d_(static_cast<double>(v)) {}
 
   constexpr Kind kind() const { return kind_; }
   constexpr std::int64_t to_int64() const { return i_; }
@@ -37,6 +37,15 @@ class Scalar {
   }
 
  private:
+  // Truncates toward zero like a C++ cast, but defined for every double:
+  // NaN gives 0 and out-of-range values the nearest int64.
+  static constexpr std::int64_t saturate(double v) {
+    if (v != v) return 0;
+    if (v >= 9223372036854775807.0) return INT64_MAX;
+    if (v <= -9223372036854775808.0) return INT64_MIN;
+    return static_cast<std::int64_t>(v);
+  }
+
   Kind kind_;
   std::int64_t i_;
   double d_;

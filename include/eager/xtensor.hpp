@@ -24,23 +24,22 @@ namespace eager {
 
 namespace detail {
 
-template <class T> void check_xtensor_view(const Tensor& t) {
+template <class T> void check_xtensor_view(const Tensor& t, bool writable) {
   if (t.dtype() != dtype_v<T> || !t.device().is_cpu())
     throw InvalidArgument("as_xtensor<" + std::string(dtype_name(dtype_v<T>)) + ">: needs a CPU tensor of dtype " +
                           std::string(dtype_name(dtype_v<T>)) + ", got " + std::string(dtype_name(t.dtype())) +
                           t.shape().to_string() + " on " + t.device().name());
-  for (int d = 0; d < t.rank(); ++d)
+  for (int d = 0; d < t.rank(); ++d) {
     if (t.strides()[d] < 0)
       throw InvalidArgument("as_xtensor: views with negative strides are not supported, got strides " +
                             t.strides().to_string() + "; call .contiguous() first");
-}
-
-// Elements from the first one to the last one the view can reach.
-inline std::size_t xtensor_span(const Tensor& t) {
-  if (t.num_elements() == 0) return 0;
-  std::int64_t last = 0;
-  for (int d = 0; d < t.rank(); ++d) last += (t.shape()[d] - 1) * t.strides()[d];
-  return static_cast<std::size_t>(last + 1);
+    // Elements of a broadcast view share memory, so a write to one would
+    // silently change the others.
+    if (writable && t.strides()[d] == 0 && t.shape()[d] > 1)
+      throw InvalidArgument("as_xtensor: shape " + t.shape().to_string() + " with strides " +
+                            t.strides().to_string() +
+                            " is a broadcast view; adapt it read-only (std::as_const) or call .contiguous() first");
+  }
 }
 
 inline std::vector<std::size_t> xtensor_shape(const Tensor& t) { return {t.shape().begin(), t.shape().end()}; }
@@ -70,18 +69,22 @@ struct xtensor_storage_type<V> {
 // A zero-copy xtensor view (xt::xarray_adaptor with the tensor's shape and
 // strides in elements) of a CPU tensor of dtype T; writes through it change
 // the tensor and every view sharing its memory. The tensor's storage must
-// outlive the adaptor. Throws InvalidArgument for another dtype or device.
+// outlive the adaptor. Throws InvalidArgument for another dtype or device,
+// negative strides, and (here, not in the const overload) broadcast views.
+// For a non-contiguous view, use element access, iterators and expression
+// assignment: xtensor's storage-level members (storage(), fill(),
+// linear_begin()) assume num_elements() consecutive elements.
 template <class T> auto as_xtensor(Tensor& t) {
-  detail::check_xtensor_view<T>(t);
-  return xt::adapt(static_cast<T*>(t.raw_mutable_data()), detail::xtensor_span(t), xt::no_ownership(),
-                   detail::xtensor_shape(t), detail::xtensor_strides(t));
+  detail::check_xtensor_view<T>(t, true);
+  return xt::adapt(static_cast<T*>(t.raw_mutable_data()), static_cast<std::size_t>(t.num_elements()),
+                   xt::no_ownership(), detail::xtensor_shape(t), detail::xtensor_strides(t));
 }
 
 // Read-only version of as_xtensor.
 template <class T> auto as_xtensor(const Tensor& t) {
-  detail::check_xtensor_view<T>(t);
-  return xt::adapt(static_cast<const T*>(t.raw_data()), detail::xtensor_span(t), xt::no_ownership(),
-                   detail::xtensor_shape(t), detail::xtensor_strides(t));
+  detail::check_xtensor_view<T>(t, false);
+  return xt::adapt(static_cast<const T*>(t.raw_data()), static_cast<std::size_t>(t.num_elements()),
+                   xt::no_ownership(), detail::xtensor_shape(t), detail::xtensor_strides(t));
 }
 
 // A new tensor holding a copy of the values of any xtensor expression. The

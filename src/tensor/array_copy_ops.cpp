@@ -66,8 +66,9 @@ ElementBytes element_bytes(const char* op, const char* what, Scalar value, DType
       const double d = value.to_double();
       const std::int64_t i = value.to_int64();
       // max() + 1.0 is a power of two, exact in double even for int64.
-      const bool fits = floating ? d >= static_cast<double>(std::numeric_limits<T>::min()) &&
-                                       d < static_cast<double>(std::numeric_limits<T>::max()) + 1.0 && d == std::trunc(d)
+      const double lo = static_cast<double>(std::numeric_limits<T>::min());
+      const double hi = static_cast<double>(std::numeric_limits<T>::max()) + 1.0;
+      const bool fits = floating ? d >= lo && d < hi && d == std::trunc(d)
                                  : i >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
                                        i <= static_cast<std::int64_t>(std::numeric_limits<T>::max());
       if (!fits)
@@ -213,6 +214,57 @@ void check_list(const char* op, const std::vector<Tensor>& values) {
   }
 }
 
+// gather after the argument checks, templated on the index type so int32
+// indices are read in place. Every index is checked before anything is copied.
+template <class I>
+Tensor gather_impl(const Tensor& x, const Tensor& indices, int a, const Shape& shape) {
+  const char* op = "gather";
+  const Tensor idx = indices.contiguous();
+  const I* ip = idx.data<I>();
+  const std::int64_t count = idx.num_elements(), dim = x.shape()[a];
+  for (std::int64_t k = 0; k < count; ++k) {
+    if (ip[k] >= 0 && ip[k] < dim) continue;
+    std::vector<std::int64_t> pos(static_cast<std::size_t>(indices.rank()));
+    std::int64_t rest = k;
+    for (int d = indices.rank() - 1; d >= 0; --d) {
+      pos[d] = rest % indices.shape()[d];
+      rest /= indices.shape()[d];
+    }
+    throw OutOfRange(std::string(op) + ": indices" + (pos.empty() ? "" : to_list(pos)) + " = " +
+                     std::to_string(ip[k]) + " is not in [0, " + std::to_string(dim) + ") for axis " +
+                     std::to_string(a) + " of " + describe(x));
+  }
+  Tensor out = alloc_output(op, shape, x.dtype());
+  if (out.num_elements() == 0) return out;
+
+  const Tensor src = x.contiguous();
+  const std::int64_t size = static_cast<std::int64_t>(itemsize(x.dtype()));
+  std::int64_t inner = 1;
+  for (int d = a + 1; d < x.rank(); ++d) inner *= x.shape()[d];
+  const std::int64_t row = inner * size;
+  const std::int64_t rows = out.num_elements() / inner;
+  const char* sp = static_cast<const char*>(src.raw_data());
+  char* dst = bytes_of(out);
+  visit_itemsize(static_cast<std::size_t>(size), [&](auto word) {
+    using W = decltype(word);
+    detail::parallel_for(rows, std::max<std::int64_t>(1, kGrainBytes / row), [&](std::int64_t b, std::int64_t e) {
+      std::int64_t o = b / count, n = b % count;
+      for (std::int64_t r = b; r < e; ++r) {
+        const char* from = sp + (o * dim + static_cast<std::int64_t>(ip[n])) * row;
+        // One-element rows are common (gathering from a vector): a word
+        // copy instead of a memcpy call.
+        if (inner == 1) std::memcpy(dst + r * row, from, sizeof(W));
+        else std::memcpy(dst + r * row, from, static_cast<std::size_t>(row));
+        if (++n == count) {
+          n = 0;
+          ++o;
+        }
+      }
+    });
+  });
+  return out;
+}
+
 }  // namespace
 
 Tensor concat(const std::vector<Tensor>& values, int axis) {
@@ -285,50 +337,8 @@ Tensor gather(const Tensor& x, const Tensor& indices, int axis) {
   for (auto d : indices.shape().dims()) shape.push_back(d);
   for (int d = a + 1; d < x.rank(); ++d) shape.push_back(x.shape()[d]);
 
-  const Tensor idx = indices.cast(DType::Int64).contiguous();
-  const std::int64_t* ip = idx.data<std::int64_t>();
-  const std::int64_t count = idx.num_elements(), dim = x.shape()[a];
-  for (std::int64_t k = 0; k < count; ++k) {
-    if (ip[k] >= 0 && ip[k] < dim) continue;
-    std::vector<std::int64_t> pos(static_cast<std::size_t>(indices.rank()));
-    std::int64_t rest = k;
-    for (int d = indices.rank() - 1; d >= 0; --d) {
-      pos[d] = rest % indices.shape()[d];
-      rest /= indices.shape()[d];
-    }
-    throw OutOfRange(std::string(op) + ": indices" + (pos.empty() ? "" : to_list(pos)) + " = " + std::to_string(ip[k]) +
-                     " is not in [0, " + std::to_string(dim) + ") for axis " + std::to_string(a) + " of " +
-                     describe(x));
-  }
-  Tensor out = alloc_output(op, shape, x.dtype());
-  if (out.num_elements() == 0) return out;
-
-  const Tensor src = x.contiguous();
-  const std::int64_t size = static_cast<std::int64_t>(itemsize(x.dtype()));
-  std::int64_t inner = 1;
-  for (int d = a + 1; d < x.rank(); ++d) inner *= x.shape()[d];
-  const std::int64_t row = inner * size;
-  const std::int64_t rows = out.num_elements() / inner;
-  const char* sp = static_cast<const char*>(src.raw_data());
-  char* op_bytes = bytes_of(out);
-  visit_itemsize(static_cast<std::size_t>(size), [&](auto word) {
-    using W = decltype(word);
-    detail::parallel_for(rows, std::max<std::int64_t>(1, kGrainBytes / row), [&](std::int64_t b, std::int64_t e) {
-      std::int64_t o = b / count, n = b % count;
-      for (std::int64_t r = b; r < e; ++r) {
-        const char* from = sp + (o * dim + ip[n]) * row;
-        // One-element rows are common (gathering from a vector): a word
-        // copy instead of a memcpy call.
-        if (inner == 1) std::memcpy(op_bytes + r * row, from, sizeof(W));
-        else std::memcpy(op_bytes + r * row, from, static_cast<std::size_t>(row));
-        if (++n == count) {
-          n = 0;
-          ++o;
-        }
-      }
-    });
-  });
-  return out;
+  if (indices.dtype() == DType::Int32) return gather_impl<std::int32_t>(x, indices, a, shape);
+  return gather_impl<std::int64_t>(x, indices, a, shape);
 }
 
 Tensor one_hot(const Tensor& indices, std::int64_t depth, Scalar on_value, Scalar off_value,
@@ -403,8 +413,8 @@ Tensor tile(const Tensor& x, const std::vector<std::int64_t>& multiples) {
   const Device device = detail::common_device(op, {&x});
   const int rank = x.rank();
   if (static_cast<int>(multiples.size()) != rank)
-    throw InvalidArgument(std::string(op) + ": multiples " + to_list(multiples) + " must have one entry per dimension of " +
-                          describe(x));
+    throw InvalidArgument(std::string(op) + ": multiples " + to_list(multiples) +
+                          " must have one entry per dimension of " + describe(x));
   Shape shape = x.shape();
   for (int d = 0; d < rank; ++d) {
     const std::int64_t m = multiples[d];

@@ -48,10 +48,12 @@ void* CpuAllocator::allocate(std::size_t nbytes, std::size_t* capacity) {
     }
     ++stats_.system_allocations;
   }
-  void* p = std::aligned_alloc(kAlignment, size);
+  // aligned_alloc wants a multiple of the alignment; small classes are not.
+  const std::size_t padded = (size + kAlignment - 1) / kAlignment * kAlignment;
+  void* p = std::aligned_alloc(kAlignment, padded);
   if (p == nullptr) {
     empty_cache();
-    p = std::aligned_alloc(kAlignment, size);
+    p = std::aligned_alloc(kAlignment, padded);
   }
   if (p == nullptr) {
     std::lock_guard lock(mutex_);

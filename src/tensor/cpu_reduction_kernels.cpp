@@ -27,9 +27,11 @@ constexpr std::int64_t kGrain = 32 * 1024;
 constexpr std::int64_t kPairwiseBlock = 2048;
 // Fixed chunk of one long contiguous reduction given to one task.
 constexpr std::int64_t kChunk = 64 * 1024;
-// Width of the inner-axis tile a strided reduction keeps in registers/L1.
-constexpr std::int64_t kTile = 1024;
-// Rows summed into a tile before it is added to the running result.
+// Width of the inner-axis tile (4 KiB) whose running results stay in L1.
+constexpr std::int64_t kTileBytes = 4096;
+// A strided sum adds kRowBlock rows into a block, kRowBlock blocks into a
+// super-block and super-blocks into the result: three short chains instead of
+// one long one, so float error stays near that of pairwise summation.
 constexpr std::int64_t kRowBlock = 128;
 
 // Signed integer overflow is undefined in C++; TensorFlow's integer sums and
@@ -122,30 +124,35 @@ template <class R, class T> void reduce_rows(const ReduceArgs& a) {
 // out[o, i] over rows r of in[o, r, i], vectorised across i. Tasks are
 // (outer, inner tile) pairs.
 template <class R, class T> void reduce_strided(const ReduceArgs& a) {
+  constexpr std::int64_t tile = kTileBytes / static_cast<std::int64_t>(sizeof(T));
   const T* in = static_cast<const T*>(a.in);
   T* out = static_cast<T*>(a.out);
   const std::int64_t n = a.reduce, inner = a.inner;
-  const std::int64_t tiles = (inner + kTile - 1) / kTile;
-  const std::int64_t work_per_task = n * std::min(inner, kTile);
+  const std::int64_t tiles = (inner + tile - 1) / tile;
+  const std::int64_t work_per_task = n * std::min(inner, tile);
   parallel_for(a.outer * tiles, std::max<std::int64_t>(1, kGrain / std::max<std::int64_t>(work_per_task, 1)),
                [&](std::int64_t b, std::int64_t e) {
-                 T acc[kTile], block[kTile];
+                 T acc[tile], super[tile], block[tile];
                  for (std::int64_t task = b; task < e; ++task) {
-                   const std::int64_t o = task / tiles, i0 = (task % tiles) * kTile;
-                   const std::int64_t w = std::min(kTile, inner - i0);
+                   const std::int64_t o = task / tiles, i0 = (task % tiles) * tile;
+                   const std::int64_t w = std::min(tile, inner - i0);
                    const T* base = in + o * n * inner + i0;
-                   for (std::int64_t i = 0; i < w; ++i) acc[i] = R::identity();
-                   for (std::int64_t r0 = 0; r0 < n; r0 += kRowBlock) {
-                     for (std::int64_t i = 0; i < w; ++i) block[i] = R::identity();
-                     const std::int64_t r1 = std::min(n, r0 + kRowBlock);
-                     for (std::int64_t r = r0; r < r1; ++r) {
-                       const T* row = base + r * inner;
-                       for (std::int64_t i = 0; i < w; ++i) block[i] = R::apply(block[i], row[i]);
+                   std::fill(acc, acc + w, R::identity());
+                   for (std::int64_t s0 = 0; s0 < n; s0 += kRowBlock * kRowBlock) {
+                     std::fill(super, super + w, R::identity());
+                     const std::int64_t s1 = std::min(n, s0 + kRowBlock * kRowBlock);
+                     for (std::int64_t r0 = s0; r0 < s1; r0 += kRowBlock) {
+                       std::fill(block, block + w, R::identity());
+                       const std::int64_t r1 = std::min(s1, r0 + kRowBlock);
+                       for (std::int64_t r = r0; r < r1; ++r) {
+                         const T* row = base + r * inner;
+                         for (std::int64_t i = 0; i < w; ++i) block[i] = R::apply(block[i], row[i]);
+                       }
+                       for (std::int64_t i = 0; i < w; ++i) super[i] = R::apply(super[i], block[i]);
                      }
-                     for (std::int64_t i = 0; i < w; ++i) acc[i] = R::apply(acc[i], block[i]);
+                     for (std::int64_t i = 0; i < w; ++i) acc[i] = R::apply(acc[i], super[i]);
                    }
-                   T* dst = out + o * inner + i0;
-                   for (std::int64_t i = 0; i < w; ++i) dst[i] = acc[i];
+                   std::copy(acc, acc + w, out + o * inner + i0);
                  }
                });
 }
@@ -164,6 +171,7 @@ template <bool IsMax, class T> bool better(T x, T best) {
 }
 
 template <bool IsMax, class T> void arg_kernel(const ReduceArgs& a) {
+  constexpr std::int64_t tile = kTileBytes / static_cast<std::int64_t>(sizeof(T));
   const T* in = static_cast<const T*>(a.in);
   std::int64_t* out = static_cast<std::int64_t*>(a.out);
   const std::int64_t n = a.reduce, inner = a.inner;
@@ -180,13 +188,13 @@ template <bool IsMax, class T> void arg_kernel(const ReduceArgs& a) {
     });
     return;
   }
-  const std::int64_t tiles = (inner + kTile - 1) / kTile;
-  parallel_for(a.outer * tiles, std::max<std::int64_t>(1, kGrain / (n * std::min(inner, kTile))),
+  const std::int64_t tiles = (inner + tile - 1) / tile;
+  parallel_for(a.outer * tiles, std::max<std::int64_t>(1, kGrain / (n * std::min(inner, tile))),
                [&](std::int64_t b, std::int64_t e) {
-                 T best[kTile];
+                 T best[tile];
                  for (std::int64_t task = b; task < e; ++task) {
-                   const std::int64_t o = task / tiles, i0 = (task % tiles) * kTile;
-                   const std::int64_t w = std::min(kTile, inner - i0);
+                   const std::int64_t o = task / tiles, i0 = (task % tiles) * tile;
+                   const std::int64_t w = std::min(tile, inner - i0);
                    const T* base = in + o * n * inner + i0;
                    std::int64_t* idx = out + o * inner + i0;
                    for (std::int64_t i = 0; i < w; ++i) best[i] = base[i], idx[i] = 0;
@@ -200,18 +208,19 @@ template <bool IsMax, class T> void arg_kernel(const ReduceArgs& a) {
 }
 
 template <class T> void cumsum_kernel(const ScanArgs& a) {
+  constexpr std::int64_t tile = kTileBytes / static_cast<std::int64_t>(sizeof(T));
   const T* in = static_cast<const T*>(a.in);
   T* out = static_cast<T*>(a.out);
   const std::int64_t n = a.length, inner = a.inner;
-  const std::int64_t tiles = (inner + kTile - 1) / kTile;
+  const std::int64_t tiles = (inner + tile - 1) / tile;
   const std::int64_t step = a.reverse ? -1 : 1;
   const std::int64_t start = a.reverse ? n - 1 : 0;
-  parallel_for(a.outer * tiles, std::max<std::int64_t>(1, kGrain / (n * std::min(inner, kTile))),
+  parallel_for(a.outer * tiles, std::max<std::int64_t>(1, kGrain / (n * std::min(inner, tile))),
                [&](std::int64_t b, std::int64_t e) {
-                 T acc[kTile];
+                 T acc[tile];
                  for (std::int64_t task = b; task < e; ++task) {
-                   const std::int64_t o = task / tiles, i0 = (task % tiles) * kTile;
-                   const std::int64_t w = std::min(kTile, inner - i0);
+                   const std::int64_t o = task / tiles, i0 = (task % tiles) * tile;
+                   const std::int64_t w = std::min(tile, inner - i0);
                    const std::int64_t base = o * n * inner + i0;
                    for (std::int64_t i = 0; i < w; ++i) acc[i] = T(0);
                    for (std::int64_t k = 0, r = start; k < n; ++k, r += step) {

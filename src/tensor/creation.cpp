@@ -7,6 +7,7 @@
 #include "dispatch.hpp"
 #include "dtype_dispatch.hpp"
 #include "eager/math.hpp"
+#include "functors.hpp"
 
 namespace eager {
 
@@ -37,12 +38,11 @@ Tensor filled(const Shape& shape, Scalar value, DType dtype, Device device) {
   Tensor out = Tensor::empty(shape, dtype, Device::cpu());
   detail::visit_dtype(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
+    // Floating values convert like cast() (saturating); integers wrap like
+    // any C++ integer conversion.
     T v;
-    if constexpr (std::is_same_v<T, bool>) v = value.to_double() != 0;
-    else if constexpr (std::is_integral_v<T>) v = static_cast<T>(value.kind() == Scalar::Kind::Floating
-                                                                     ? static_cast<T>(value.to_double())
-                                                                     : value.to_int64());
-    else v = static_cast<T>(value.to_double());
+    if (value.kind() == Scalar::Kind::Floating) v = detail::fn::Cast<T>::apply(value.to_double());
+    else v = detail::fn::Cast<T>::apply(value.to_int64());
     T* p = static_cast<T*>(out.raw_mutable_data());
     std::fill(p, p + out.num_elements(), v);
   });

@@ -112,9 +112,9 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose
   const Shape out_batch = out_shape;
   out_shape.push_back(m);
   out_shape.push_back(n);
+  if (ka == 0) return zeros(out_shape, dtype, device);
   Tensor out = Tensor::empty(out_shape, dtype, device);
   if (out.num_elements() == 0) return out;
-  if (ka == 0) return zeros(out_shape, dtype, device);
 
   const Tensor ac = a.dtype() == dtype ? a : cast(a, dtype);
   const Tensor bc = b.dtype() == dtype ? b : cast(b, dtype);

@@ -1,5 +1,5 @@
-// Dispatch of eager::nn: argument checks, moving the class axis last, and the
-// fused-kernel table. sigmoid_cross_entropy_with_logits and l2_loss are
+// Dispatch of eager::nn: argument checks and moving the class axis last for
+// the fused kernels. sigmoid_cross_entropy_with_logits and l2_loss are
 // composites of public ops: they have no row structure to fuse.
 #include "eager/nn.hpp"
 
@@ -10,23 +10,10 @@
 #include "dispatch.hpp"
 #include "dtype_dispatch.hpp"
 #include "eager/reduce.hpp"
-#include "nn_kernels.hpp"
 
 namespace eager {
 
 namespace detail {
-
-const NnKernels& nn_kernels() {
-  // Leaked on purpose, like the registry, so ops stay usable during static
-  // destruction.
-  static const NnKernels* k = [] {
-    auto* table = new NnKernels;
-    register_cpu_nn_kernels(*table);
-    return table;
-  }();
-  return *k;
-}
-
 namespace {
 
 void check_float(const char* op, const char* what, const Tensor& t) {
@@ -116,11 +103,11 @@ void check_labels(const char* op, const Tensor& labels, std::int64_t classes) {
 namespace nn {
 
 Tensor softmax(const Tensor& logits, int axis) {
-  return detail::run_softmax("softmax", detail::nn_kernels().softmax, logits, axis);
+  return detail::run_softmax("softmax", detail::registry().nn.softmax, logits, axis);
 }
 
 Tensor log_softmax(const Tensor& logits, int axis) {
-  return detail::run_softmax("log_softmax", detail::nn_kernels().log_softmax, logits, axis);
+  return detail::run_softmax("log_softmax", detail::registry().nn.log_softmax, logits, axis);
 }
 
 Tensor sparse_softmax_cross_entropy_with_logits(const Tensor& labels, const Tensor& logits) {
@@ -136,7 +123,7 @@ Tensor sparse_softmax_cross_entropy_with_logits(const Tensor& labels, const Tens
     throw InvalidArgument(std::string(op) + ": labels must have the shape of logits without the last dimension " +
                           batch_shape.to_string() + ", got labels " + detail::describe(labels) + " and logits " +
                           detail::describe(logits));
-  const auto kernel = detail::kernel_for(detail::nn_kernels().sparse_xent, op, device, logits.dtype());
+  const auto kernel = detail::kernel_for(detail::registry().nn.sparse_xent, op, device, logits.dtype());
   Tensor loss = Tensor::empty(batch_shape, logits.dtype(), device);
   const std::int64_t rows = loss.num_elements();
   if (rows == 0) return loss;
@@ -155,7 +142,7 @@ Tensor softmax_cross_entropy_with_logits(const Tensor& labels, const Tensor& log
   detail::check_logits(op, logits);
   detail::check_same_shape(op, labels, logits);
   const int ax = detail::normalize_axis(op, axis, logits.rank());
-  const auto kernel = detail::kernel_for(detail::nn_kernels().xent, op, device, logits.dtype());
+  const auto kernel = detail::kernel_for(detail::registry().nn.xent, op, device, logits.dtype());
   const Tensor x = detail::rows_layout(logits, ax);
   const Tensor p = detail::rows_layout(cast(labels, logits.dtype()), ax);
   Shape loss_shape = logits.shape();

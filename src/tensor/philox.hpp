@@ -14,6 +14,12 @@
 //   word 3      a sub-stream tag (kBoostStream for gamma's alpha < 1 boost)
 // The key is derived from the seed pair by one Philox call (derive_key), so
 // both 64-bit seeds reach every output bit.
+//
+// Every multiply-add is written as std::fma: compilers contract a * b + c
+// into an FMA or not depending on flags and target (nvcc does by default),
+// and either choice silently changes the last bit. The transcendental calls
+// (log, sqrt, sin, cos, exp) are the only remaining source of cross-device
+// differences, at the last ulp of the float64 intermediates.
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -103,7 +109,7 @@ EAGER_HD inline double uint64_to_double(std::uint32_t hi, std::uint32_t lo) {
 // (0, 1): never 0, so its logarithm is finite.
 EAGER_HD inline double open_unit(std::uint32_t hi, std::uint32_t lo) {
   const std::uint64_t x = (static_cast<std::uint64_t>(hi) << 32) | lo;
-  return (static_cast<double>(x >> 11) + 0.5) * 0x1p-53;
+  return (static_cast<double>(x >> 12) + 0.5) * 0x1p-52;
 }
 
 inline constexpr double kTwoPi = 6.283185307179586476925286766559;
@@ -120,6 +126,8 @@ EAGER_HD inline void box_muller(double u1, double u2, double& z0, double& z1) {
 
 // ---- integers -------------------------------------------------------------------
 
+// The full 128-bit product from 32-bit halves: one portable path for every
+// compiler and device (as fast here as __int128).
 EAGER_HD inline void mul_64x64(std::uint64_t a, std::uint64_t b, std::uint64_t& hi, std::uint64_t& lo) {
   const std::uint64_t a_lo = a & 0xffffffffu, a_hi = a >> 32, b_lo = b & 0xffffffffu, b_hi = b >> 32;
   const std::uint64_t ll = a_lo * b_lo, lh = a_lo * b_hi, hl = a_hi * b_lo, hh = a_hi * b_hi;
@@ -128,22 +136,32 @@ EAGER_HD inline void mul_64x64(std::uint64_t a, std::uint64_t b, std::uint64_t& 
   hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
 }
 
-// A uniform integer in [0, range), range >= 1, exactly unbiased: Lemire's
-// multiply-shift ("Fast random integer generation in an interval", 2019)
-// rejecting the low products below 2^64 mod range. Candidates come from the
-// element's own sub-stream, two per Philox block (attempt k = candidates
-// 2k and 2k + 1), so redraws never touch another element's bits.
-EAGER_HD inline std::uint64_t uniform_below(Key key, std::uint64_t index, std::uint64_t range) {
-  const std::uint64_t threshold = (0 - range) % range;
-  for (std::uint32_t attempt = 0;; ++attempt) {
+// Uniform integers in [0, range), range >= 1, exactly unbiased: Lemire's
+// multiply-shift ("Fast random integer generation in an interval", 2019),
+// rejecting 64-bit candidates whose low product falls below
+// threshold = 2^64 mod range.
+EAGER_HD inline std::uint64_t below_threshold(std::uint64_t range) { return (0 - range) % range; }
+
+EAGER_HD inline bool lemire(std::uint32_t hi_word, std::uint32_t lo_word, std::uint64_t range, std::uint64_t threshold,
+                            std::uint64_t& out) {
+  std::uint64_t lo;
+  mul_64x64((static_cast<std::uint64_t>(hi_word) << 32) | lo_word, range, out, lo);
+  return lo >= threshold;
+}
+
+// Candidates from the index's own counter row, two per Philox block, from
+// attempt `first_attempt` on: redraws never touch another element's bits.
+EAGER_HD inline std::uint64_t draw_below(Key key, std::uint64_t index, std::uint64_t range, std::uint64_t threshold,
+                                         std::uint32_t first_attempt) {
+  std::uint64_t out = 0;
+  for (std::uint32_t attempt = first_attempt;; ++attempt) {
     const Block b = draw(key, index, attempt);
-    for (int half = 0; half < 2; ++half) {
-      const std::uint64_t x = (static_cast<std::uint64_t>(b.w[2 * half]) << 32) | b.w[2 * half + 1];
-      std::uint64_t hi, lo;
-      mul_64x64(x, range, hi, lo);
-      if (lo >= threshold) return hi;
-    }
+    if (lemire(b.w[0], b.w[1], range, threshold, out) || lemire(b.w[2], b.w[3], range, threshold, out)) return out;
   }
+}
+
+EAGER_HD inline std::uint64_t uniform_below(Key key, std::uint64_t index, std::uint64_t range) {
+  return draw_below(key, index, range, below_threshold(range), 0);
 }
 
 // ---- samplers ---------------------------------------------------------------------
@@ -159,18 +177,27 @@ template <class T> struct UniformReal {
       T u;
       if constexpr (sizeof(T) == 4) u = uint32_to_float(b.w[j]);
       else u = uint64_to_double(b.w[2 * j], b.w[2 * j + 1]);
-      const T v = lo + u * range;
+      const T v = std::fma(u, range, lo);
       out[j] = v > below_hi ? below_hi : v;
     }
   }
 };
 
+// Two elements per block (words 0-1 and 2-3); a rejected candidate is
+// redrawn from the element's own row at attempts >= 1, which no block draw
+// (attempt 0) uses.
 template <class T> struct UniformInt {
-  static constexpr int per_block = 1;
+  static constexpr int per_block = 2;
   std::int64_t lo;
-  std::uint64_t range;
-  EAGER_HD void operator()(Key key, std::uint64_t index, T* out) const {
-    out[0] = static_cast<T>(static_cast<std::int64_t>(static_cast<std::uint64_t>(lo) + uniform_below(key, index, range)));
+  std::uint64_t range, threshold;
+  EAGER_HD void operator()(Key key, std::uint64_t block, T* out) const {
+    const Block b = draw(key, block);
+    for (int j = 0; j < 2; ++j) {
+      std::uint64_t v;
+      if (!lemire(b.w[2 * j], b.w[2 * j + 1], range, threshold, v))
+        v = draw_below(key, 2 * block + static_cast<std::uint64_t>(j), range, threshold, 1);
+      out[j] = static_cast<T>(static_cast<std::int64_t>(static_cast<std::uint64_t>(lo) + v));
+    }
   }
 };
 
@@ -188,7 +215,7 @@ template <class T> struct Normal {
     } else {
       box_muller(1.0 - uint64_to_double(b.w[0], b.w[1]), uint64_to_double(b.w[2], b.w[3]), z[0], z[1]);
     }
-    for (int j = 0; j < per_block; ++j) out[j] = static_cast<T>(mean + stddev * z[j]);
+    for (int j = 0; j < per_block; ++j) out[j] = static_cast<T>(std::fma(stddev, z[j], mean));
   }
 };
 
@@ -203,7 +230,7 @@ template <class T> struct TruncatedNormal {
       box_muller(1.0 - uint64_to_double(b.w[0], b.w[1]), uint64_to_double(b.w[2], b.w[3]), z[0], z[1]);
       for (double v : z) {
         if (v >= -2.0 && v <= 2.0) {
-          out[0] = static_cast<T>(mean + stddev * v);
+          out[0] = static_cast<T>(std::fma(stddev, v, mean));
           return;
         }
       }
@@ -215,33 +242,32 @@ template <class T> struct TruncatedNormal {
 // generating gamma variables", 2000). One Philox block per trial: words 0-1
 // the normal (one Box–Muller branch), words 2-3 the acceptance uniform.
 // alpha < 1 samples Gamma(alpha + 1) and multiplies by U^(1/alpha), U from
-// the boost sub-stream; done in logarithms so tiny alphas underflow to 0
-// rather than producing 0 * inf.
+// the boost sub-stream (for a tiny alpha that factor can underflow to 0).
 EAGER_HD inline double sample_gamma(Key key, std::uint64_t index, double alpha) {
   const bool boost = alpha < 1.0;
   const double d = (boost ? alpha + 1.0 : alpha) - 1.0 / 3.0;
   const double c = 1.0 / std::sqrt(9.0 * d);
-  double log_sample = 0;
+  double sample = 0;
   for (std::uint32_t attempt = 0;; ++attempt) {
     const Block b = draw(key, index, attempt);
     const double u1 = (static_cast<double>(b.w[0]) + 0.5) * 0x1p-32;
     const double u2 = static_cast<double>(b.w[1]) * 0x1p-32;
     const double x = std::sqrt(-2.0 * std::log(u1)) * std::cos(kTwoPi * u2);
-    const double t = 1.0 + c * x;
+    const double t = std::fma(c, x, 1.0);
     if (t <= 0.0) continue;
     const double v = t * t * t;
     const double u = open_unit(b.w[2], b.w[3]);
     const double x2 = x * x;
-    if (u < 1.0 - 0.0331 * x2 * x2 || std::log(u) < 0.5 * x2 + d * (1.0 - v + std::log(v))) {
-      log_sample = std::log(d) + std::log(v);
+    if (u < std::fma(-0.0331 * x2, x2, 1.0) || std::log(u) < std::fma(d, 1.0 - v + std::log(v), 0.5 * x2)) {
+      sample = d * v;
       break;
     }
   }
   if (boost) {
     const Block b = draw(key, index, 0, kBoostStream);
-    log_sample += std::log(open_unit(b.w[0], b.w[1])) / alpha;
+    sample *= std::pow(open_unit(b.w[0], b.w[1]), 1.0 / alpha);
   }
-  return std::exp(log_sample);
+  return sample;
 }
 
 // Output element i uses parameter i % num_params (the parameters are the

@@ -1,6 +1,8 @@
 #include "eager/random.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -38,9 +40,14 @@ SeedState& seed_state() {
   return state;
 }
 
+// Where the OS offers no entropy source, the clock still makes runs differ.
 std::uint64_t entropy64() {
-  std::random_device device;
-  return (static_cast<std::uint64_t>(device()) << 32) ^ device();
+  try {
+    std::random_device device;
+    return (static_cast<std::uint64_t>(device()) << 32) ^ device();
+  } catch (const std::exception&) {
+    return static_cast<std::uint64_t>(std::chrono::high_resolution_clock::now().time_since_epoch().count());
+  }
 }
 
 // Unseeded ops: one entropy draw per process, then a counter, so that
@@ -142,12 +149,13 @@ Tensor generate(const Shape& shape, DType dtype, const Sampler& sampler, Key key
 template <class T, class KeyFn>
 Tensor uniform_real(const char* op, const Shape& shape, Scalar minval, std::optional<Scalar> maxval, DType dtype,
                     Device device, KeyFn key) {
-  const T lo = static_cast<T>(minval.to_double());
-  const T hi = static_cast<T>(maxval ? maxval->to_double() : 1.0);
-  const std::string bounds = " (minval " + num(lo) + ", maxval " + num(hi) + " as " +
+  const double lo_in = minval.to_double(), hi_in = maxval ? maxval->to_double() : 1.0;
+  const std::string bounds = " (minval " + num(lo_in) + ", maxval " + num(hi_in) + ", dtype " +
                              std::string(dtype_name(dtype)) + ")";
-  if (!std::isfinite(lo) || !std::isfinite(hi))
-    throw InvalidArgument(std::string(op) + ": bounds must be finite" + bounds);
+  constexpr double kMax = std::numeric_limits<T>::max();
+  if (!(std::abs(lo_in) <= kMax) || !(std::abs(hi_in) <= kMax))
+    throw InvalidArgument(std::string(op) + ": bounds must be finite values of the dtype" + bounds);
+  const T lo = static_cast<T>(lo_in), hi = static_cast<T>(hi_in);
   if (!(lo < hi)) throw InvalidArgument(std::string(op) + ": minval must be less than maxval" + bounds);
   const T range = hi - lo;
   if (!std::isfinite(range)) throw InvalidArgument(std::string(op) + ": maxval - minval overflows" + bounds);
@@ -175,8 +183,10 @@ Tensor uniform_impl(const char* op, const Shape& shape, Scalar minval, std::opti
                           ", maxval " + std::to_string(hi) + ")");
   check_cpu(op, dev, dtype);
   const std::uint64_t range = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo);
-  if (dtype == DType::Int32) return generate<std::int32_t>(shape, dtype, px::UniformInt<std::int32_t>{lo, range}, key());
-  return generate<std::int64_t>(shape, dtype, px::UniformInt<std::int64_t>{lo, range}, key());
+  const std::uint64_t threshold = px::below_threshold(range);
+  if (dtype == DType::Int32)
+    return generate<std::int32_t>(shape, dtype, px::UniformInt<std::int32_t>{lo, range, threshold}, key());
+  return generate<std::int64_t>(shape, dtype, px::UniformInt<std::int64_t>{lo, range, threshold}, key());
 }
 
 void check_normal_params(const char* op, double mean, double stddev) {

@@ -33,15 +33,26 @@ const char* reduce_name(ReduceOp op) {
 }
 
 // Which axes of a rank-`rank` tensor are reduced; an empty list means all.
+// A 0-d tensor accepts axis 0 (or -1), as TensorFlow's reductions do, and
+// has nothing to mark.
 std::vector<bool> reduced_axes(const char* op, const std::vector<int>& axes, int rank) {
   std::vector<bool> reduced(static_cast<std::size_t>(rank), axes.empty());
+  std::vector<bool> seen(static_cast<std::size_t>(std::max(rank, 1)), false);
   for (int a : axes) {
-    const int axis = normalize_axis(op, a, rank);
-    if (reduced[static_cast<std::size_t>(axis)])
-      throw InvalidArgument(std::string(op) + ": axis " + std::to_string(a) + " is listed more than once");
-    reduced[static_cast<std::size_t>(axis)] = true;
+    const auto axis = static_cast<std::size_t>(normalize_axis(op, a, rank));
+    if (seen[axis]) throw InvalidArgument(std::string(op) + ": axis " + std::to_string(a) + " is listed more than once");
+    seen[axis] = true;
+    if (rank > 0) reduced[axis] = true;
   }
   return reduced;
+}
+
+// argmax/argmin and cumsum work along an existing axis, so unlike the
+// reductions they refuse 0-d tensors (as TensorFlow does).
+int existing_axis(const char* op, int axis, const Tensor& x) {
+  if (x.rank() == 0)
+    throw OutOfRange(std::string(op) + ": axis " + std::to_string(axis) + " is out of range for 0-d " + describe(x));
+  return normalize_axis(op, axis, x.rank());
 }
 
 Shape reduced_shape(const Shape& in, const std::vector<bool>& reduced, bool keepdims) {
@@ -104,6 +115,16 @@ ReduceLayout reduce_layout(const Tensor& x, const std::vector<bool>& reduced) {
   return layout;
 }
 
+void run_kernel(ReduceKernel kernel, const ReduceLayout& layout, Tensor& out) {
+  ReduceArgs args;
+  args.in = layout.in.raw_data();
+  args.out = out.raw_mutable_data();
+  args.outer = layout.outer;
+  args.reduce = layout.reduce;
+  args.inner = layout.inner;
+  kernel(args);
+}
+
 void check_reduce_dtype(ReduceOp op, DType dtype) {
   const char* name = reduce_name(op);
   const bool is_bool = dtype == DType::Bool;
@@ -138,14 +159,7 @@ Tensor run_reduce(ReduceOp op, const Tensor& x, const std::vector<int>& axes, bo
   const std::vector<bool> reduced = reduced_axes(name, axes, x.rank());
   Tensor out = Tensor::empty(reduced_shape(x.shape(), reduced, keepdims), x.dtype(), device);
   if (out.num_elements() == 0) return out;
-  const ReduceLayout layout = reduce_layout(x, reduced);
-  ReduceArgs args;
-  args.in = layout.in.raw_data();
-  args.out = out.raw_mutable_data();
-  args.outer = layout.outer;
-  args.reduce = layout.reduce;
-  args.inner = layout.inner;
-  kernel(args);
+  run_kernel(kernel, reduce_layout(x, reduced), out);
   return out;
 }
 
@@ -157,7 +171,7 @@ Tensor run_arg_reduce(ReduceOp op, const Tensor& x, int axis, DType output_type)
                           std::string(dtype_name(output_type)));
   const auto kernel = kernel_for(registry().reduce[static_cast<int>(op)], name, device, x.dtype());
   const int rank = x.rank();
-  const int a = normalize_axis(name, axis, rank);
+  const int a = existing_axis(name, axis, x);
   const std::int64_t length = x.shape()[a];
   if (length == 0)
     throw InvalidArgument(std::string(name) + ": axis " + std::to_string(axis) + " is empty in " + describe(x));
@@ -168,14 +182,7 @@ Tensor run_arg_reduce(ReduceOp op, const Tensor& x, int axis, DType output_type)
   reduced[static_cast<std::size_t>(a)] = true;
   Tensor out = Tensor::empty(reduced_shape(x.shape(), reduced, false), DType::Int64, device);
   if (out.num_elements() == 0) return output_type == DType::Int64 ? out : cast(out, output_type);
-  const ReduceLayout layout = reduce_layout(x, reduced);
-  ReduceArgs args;
-  args.in = layout.in.raw_data();
-  args.out = out.raw_mutable_data();
-  args.outer = layout.outer;
-  args.reduce = layout.reduce;
-  args.inner = layout.inner;
-  kernel(args);
+  run_kernel(kernel, reduce_layout(x, reduced), out);
   return output_type == DType::Int64 ? out : cast(out, output_type);
 }
 
@@ -261,7 +268,7 @@ Tensor cumsum(const Tensor& x, int axis, bool exclusive, bool reverse) {
   if (x.dtype() == DType::Bool)
     throw InvalidArgument(std::string(op) + ": not defined for bool tensors; cast to a number first");
   const auto kernel = detail::kernel_for(detail::registry().cumsum, op, device, x.dtype());
-  const int a = detail::normalize_axis(op, axis, x.rank());
+  const int a = detail::existing_axis(op, axis, x);
   Tensor out = Tensor::empty(x.shape(), x.dtype(), device);
   if (out.num_elements() == 0) return out;
   const Tensor in = x.contiguous();

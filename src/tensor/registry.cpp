@@ -56,6 +56,7 @@ Registry* build_registry() {
   register_cpu_elementwise_kernels(*r);
   register_cpu_reduction_kernels(*r);
   register_cpu_matmul_kernels(*r);
+  register_cpu_nn_kernels(r->nn);
   return r;
 }
 

@@ -104,6 +104,46 @@ struct MatmulArgs {
 };
 using MatmulKernel = void (*)(const MatmulArgs&);
 
+// Fused kernels of eager::nn: softmax, log_softmax and the two softmax
+// cross-entropies, each one pass over the rows of a contiguous [rows, classes]
+// matrix. Composing them from primitives costs about eight dispatches and
+// temporaries per call; fused they run near memory speed on small batches.
+// out[r, :] = softmax or log_softmax of in[r, :].
+struct SoftmaxArgs {
+  const void* logits = nullptr;
+  void* out = nullptr;
+  std::int64_t rows = 0, classes = 0;
+};
+using SoftmaxKernel = void (*)(const SoftmaxArgs&);
+
+// loss[r] = -log_softmax(logits[r, :])[labels[r]]. Labels are int32 or int64
+// (labels_int64) and already checked to lie in [0, classes).
+struct SparseXentArgs {
+  const void* logits = nullptr;
+  const void* labels = nullptr;
+  bool labels_int64 = false;
+  void* loss = nullptr;
+  std::int64_t rows = 0, classes = 0;
+};
+using SparseXentKernel = void (*)(const SparseXentArgs&);
+
+// loss[r] = -sum_c labels[r, c] * log_softmax(logits[r, :])[c]; labels have
+// the logits' dtype and layout.
+struct XentArgs {
+  const void* logits = nullptr;
+  const void* labels = nullptr;
+  void* loss = nullptr;
+  std::int64_t rows = 0, classes = 0;
+};
+using XentKernel = void (*)(const XentArgs&);
+
+struct NnKernels {
+  KernelTable<SoftmaxKernel> softmax;
+  KernelTable<SoftmaxKernel> log_softmax;
+  KernelTable<SparseXentKernel> sparse_xent;
+  KernelTable<XentKernel> xent;
+};
+
 struct Registry {
   UnaryOpDef unary[static_cast<int>(UnaryOp::Count)];
   BinaryOpDef binary[static_cast<int>(BinaryOp::Count)];
@@ -115,6 +155,7 @@ struct Registry {
   KernelTable<ReduceKernel> reduce[static_cast<int>(ReduceOp::Count)];
   KernelTable<ScanKernel> cumsum;
   KernelTable<MatmulKernel> matmul;
+  NnKernels nn;
 
   UnaryOpDef& operator[](UnaryOp op) { return unary[static_cast<int>(op)]; }
   BinaryOpDef& operator[](BinaryOp op) { return binary[static_cast<int>(op)]; }
@@ -129,5 +170,6 @@ const Registry& registry();
 void register_cpu_elementwise_kernels(Registry& r);
 void register_cpu_reduction_kernels(Registry& r);
 void register_cpu_matmul_kernels(Registry& r);
+void register_cpu_nn_kernels(NnKernels& k);
 
 }  // namespace eager::detail

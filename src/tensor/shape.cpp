@@ -21,8 +21,11 @@ void Shape::assign(const std::int64_t* dims, std::size_t rank) {
 }
 
 Shape Shape::filled(int rank, std::int64_t fill) {
-  std::vector<std::int64_t> dims(static_cast<std::size_t>(rank), fill);
-  return Shape(dims);
+  Shape s;
+  if (rank > kInlineRank) s.heap_ = std::make_unique<std::int64_t[]>(static_cast<std::size_t>(rank));
+  s.rank_ = rank;
+  std::fill(s.data(), s.data() + rank, fill);
+  return s;
 }
 
 std::int64_t Shape::num_elements() const {
@@ -40,6 +43,12 @@ std::int64_t Shape::num_elements() const {
 }
 
 void Shape::insert(int pos, std::int64_t d) {
+  if (!heap_ && rank_ < kInlineRank) {
+    std::copy_backward(inline_.begin() + pos, inline_.begin() + rank_, inline_.begin() + rank_ + 1);
+    inline_[static_cast<std::size_t>(pos)] = d;
+    ++rank_;
+    return;
+  }
   std::vector<std::int64_t> v = to_vector();
   v.insert(v.begin() + pos, d);
   assign(v.data(), v.size());
@@ -48,9 +57,9 @@ void Shape::insert(int pos, std::int64_t d) {
 void Shape::push_back(std::int64_t d) { insert(rank_, d); }
 
 void Shape::erase(int pos) {
-  std::vector<std::int64_t> v = to_vector();
-  v.erase(v.begin() + pos);
-  assign(v.data(), v.size());
+  std::int64_t* p = data();
+  std::copy(p + pos + 1, p + rank_, p + pos);
+  --rank_;
 }
 
 std::string Shape::to_string() const {

@@ -81,6 +81,23 @@ ElementwiseArgs make_elementwise_args(const Shape& out_shape, std::initializer_l
   args.num_elements = out_shape.num_elements();
   const int rank = out_shape.rank();
   const int n = static_cast<int>(inputs.size());
+  // The common case, worth its own path for small ops: every input is
+  // contiguous and either full-size or a single broadcast element.
+  bool flat = true;
+  for (const Tensor* t : inputs) {
+    const auto& impl = t->impl();
+    flat = flat && impl.contiguous && (impl.num_elements == 1 || impl.shape == out_shape);
+  }
+  if (flat) {
+    args.shape = Shape{args.num_elements};
+    int k = 0;
+    for (const Tensor* t : inputs) {
+      const auto& impl = t->impl();
+      args.in_strides[k] = Shape{impl.num_elements == 1 ? 0 : 1};
+      args.in[k++] = impl.data();
+    }
+    return args;
+  }
   // Broadcast strides per input, aligned to the output rank.
   Strides strides[kMaxElementwiseInputs];
   int k = 0;
@@ -93,30 +110,29 @@ ElementwiseArgs make_elementwise_args(const Shape& out_shape, std::initializer_l
     args.in[k] = impl.data();
     ++k;
   }
-  // Merge dimension d into d+1 when, for every operand, stepping d equals
-  // stepping d+1 through its whole extent. Size-1 output dims simply vanish.
-  std::vector<std::int64_t> dims;
-  std::vector<std::int64_t> merged[kMaxElementwiseInputs];
+  // Merge dimension d into the previous kept one when, for every operand,
+  // stepping the previous one equals stepping d through its whole extent.
+  // Size-1 output dims simply vanish.
+  Shape& dims = args.shape;
   for (int d = 0; d < rank; ++d) {
     if (out_shape[d] == 1) continue;
-    bool can_merge = !dims.empty();
+    const int last = dims.rank() - 1;
+    bool can_merge = last >= 0;
     for (int i = 0; i < n && can_merge; ++i)
-      can_merge = merged[i].back() == strides[i][d] * out_shape[d];
+      can_merge = args.in_strides[i][last] == strides[i][d] * out_shape[d];
     if (can_merge) {
-      dims.back() *= out_shape[d];
-      for (int i = 0; i < n; ++i) merged[i].back() = strides[i][d];
+      dims[last] *= out_shape[d];
+      for (int i = 0; i < n; ++i) args.in_strides[i][last] = strides[i][d];
     } else {
       dims.push_back(out_shape[d]);
-      for (int i = 0; i < n; ++i) merged[i].push_back(strides[i][d]);
+      for (int i = 0; i < n; ++i) args.in_strides[i].push_back(strides[i][d]);
     }
   }
-  if (dims.empty() && rank > 0) {
-    // Every dimension is 1 (or the tensor is empty of dims): one element.
+  if (dims.rank() == 0 && rank > 0) {
+    // Every dimension is 1: a single element.
     dims.push_back(out_shape.num_elements() == 0 ? 0 : 1);
-    for (int i = 0; i < n; ++i) merged[i].push_back(0);
+    for (int i = 0; i < n; ++i) args.in_strides[i].push_back(0);
   }
-  args.shape = Shape(dims);
-  for (int i = 0; i < n; ++i) args.in_strides[i] = Shape(merged[i]);
   return args;
 }
 

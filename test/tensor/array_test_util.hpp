@@ -10,7 +10,8 @@ namespace eager::test {
 
 using Index = std::vector<std::int64_t>;
 
-inline const DType kAllDTypes[] = {DType::Bool, DType::UInt8, DType::Int32, DType::Int64, DType::Float32, DType::Float64};
+inline const DType kAllDTypes[] = {DType::Bool,  DType::UInt8,   DType::Int32,
+                                   DType::Int64, DType::Float32, DType::Float64};
 
 // Row-major position <-> multi-index.
 inline Index unravel(std::int64_t flat, const Shape& shape) {

@@ -94,11 +94,13 @@ struct AxisCase {
   Shape shape;
   int axis;
 };
-// Short rows (tail-only), rows a few SIMD widths long with a tail, rows long
-// and many enough to run in parallel, and axes other than the last.
+// Rows shorter than a SIMD batch, rows of a few batches with and without a
+// ragged end, long rows, enough rows to run in parallel, and axes other
+// than the last.
 const AxisCase kAxisCases[] = {
-    {{1}, -1},     {{5, 7}, -1},     {{4, 8}, 1},   {{3, 4, 10}, -1}, {{3, 4, 10}, 0}, {{3, 4, 10}, 1},
-    {{2, 37}, -1}, {{64, 1000}, -1}, {{300, 3}, 0}, {{6}, 0},
+    {{1}, -1},      {{5, 7}, -1},     {{4, 8}, 1},     {{3, 4, 10}, -1}, {{3, 4, 10}, 0}, {{3, 4, 10}, 1},
+    {{3, 16}, -1},  {{3, 32}, -1},    {{2, 64}, -1},   {{2, 37}, -1},    {{64, 1000}, -1}, {{300, 3}, 0},
+    {{4000, 5}, 1}, {{6}, 0},
 };
 
 }  // namespace
@@ -130,6 +132,26 @@ TEST_CASE("nn::softmax of huge logits has no inf or NaN", "[nn]") {
   require_close(nn::softmax(x), {1, 0, 0, 0.5, 0.5, 0}, 0, 1e-7);
   require_close(nn::log_softmax(x), {0, -2e4, -1e4, -std::log(2.0), -std::log(2.0), -2e4 - std::log(2.0)}, 1e-6,
                 1e-6);
+}
+
+TEST_CASE("nn::softmax family propagates NaN to its row only", "[nn]") {
+  for (std::int64_t classes : {3, 10, 40}) {
+    INFO(classes << " classes");
+    std::vector<float> values(static_cast<std::size_t>(2 * classes), 0.5f);
+    values[1] = NAN;
+    const Tensor x = constant(values, {2, classes});
+    for (const Tensor& out : {nn::softmax(x), nn::log_softmax(x)}) {
+      const std::vector<double> v = as_doubles(out);
+      for (std::int64_t c = 0; c < classes; ++c) {
+        REQUIRE(std::isnan(v[static_cast<std::size_t>(c)]));
+        REQUIRE_FALSE(std::isnan(v[static_cast<std::size_t>(classes + c)]));
+      }
+    }
+    const std::vector<double> loss =
+        as_doubles(nn::sparse_softmax_cross_entropy_with_logits(constant<std::int32_t>({0, 0}), x));
+    REQUIRE(std::isnan(loss[0]));
+    REQUIRE(loss[1] == Approx(std::log(static_cast<double>(classes))));
+  }
 }
 
 TEST_CASE("nn::softmax reads views and fills empty shapes", "[nn]") {

@@ -88,8 +88,12 @@ TEST_CASE("bits become floats on the documented grids", "[random][philox]") {
   REQUIRE(hi == 0xfffffffffffffffeull);
   REQUIRE(lo == 1);
   px::mul_64x64(0x123456789abcdefull, 0x1000, hi, lo);
-  REQUIRE(hi == 0x123);
-  REQUIRE(lo == 0x456789abcdef000ull);
+  REQUIRE(hi == 0x12);
+  REQUIRE(lo == 0x3456789abcdef000ull);
+  px::mul_64x64(0xfedcba9876543210ull, 0x0f1e2d3c4b5a6978ull, hi, lo);
+  const unsigned __int128 p = static_cast<unsigned __int128>(0xfedcba9876543210ull) * 0x0f1e2d3c4b5a6978ull;
+  REQUIRE(hi == static_cast<std::uint64_t>(p >> 64));
+  REQUIRE(lo == static_cast<std::uint64_t>(p));
 }
 
 TEST_CASE("same seeds give the same tensor, different op seeds differ", "[random][determinism]") {
@@ -249,9 +253,9 @@ TEST_CASE("element values depend only on the seeds and the index", "[random][thr
         });
   check(random::stateless_uniform(Shape{big}, seed, -7, 1000003, DType::Int64),
         random::stateless_uniform(Shape{11}, seed, -7, 1000003, DType::Int64), [&](std::uint64_t i) {
-          std::int64_t out[1];
-          px::UniformInt<std::int64_t>{-7, 1000010}(key, i, out);
-          return static_cast<double>(out[0]);
+          std::int64_t out[2];
+          px::UniformInt<std::int64_t>{-7, 1000010, px::below_threshold(1000010)}(key, i / 2, out);
+          return static_cast<double>(out[i % 2]);
         });
   const double alpha = 0.3, beta = 1.5;
   check(random::stateless_gamma(Shape{big}, seed, scalar(alpha, DType::Float64), scalar(beta, DType::Float64),
@@ -485,6 +489,8 @@ TEST_CASE("random ops refuse bad arguments", "[random][errors]") {
   REQUIRE_THROWS_AS(random::uniform(Shape{2}, 0.0, std::numeric_limits<double>::infinity()), InvalidArgument);
   REQUIRE_THROWS_AS(random::uniform(Shape{2}, std::nan(""), 1.0), InvalidArgument);
   REQUIRE_THROWS_AS(random::uniform(Shape{2}, -3e38f, 3e38f), InvalidArgument);  // range overflows float32
+  REQUIRE_THROWS_AS(random::uniform(Shape{2}, 0.0, 1e300), InvalidArgument);  // not a float32
+  REQUIRE_NOTHROW(random::uniform(Shape{2}, 0.0, 1e300, DType::Float64));
   REQUIRE_THROWS_AS(random::uniform(Shape{2}, 5, 5, DType::Int32), InvalidArgument);
   REQUIRE_THROWS_AS(random::uniform(Shape{2}, 0, std::nullopt, DType::Int32), InvalidArgument);
   REQUIRE_THROWS_AS(random::uniform(Shape{2}, 0, std::nullopt, DType::Int64), InvalidArgument);

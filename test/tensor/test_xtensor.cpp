@@ -7,6 +7,7 @@
 #include <xtensor/xtensor.hpp>
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "test_util.hpp"
@@ -52,7 +53,7 @@ TEST_CASE("as_xtensor reads strided views and 0-d tensors", "[xtensor]") {
   const xt::xarray<float> copy = a;
   REQUIRE(copy(3, 1) == a(3, 1));
 
-  const Tensor s = scalar(std::int64_t{42});
+  const Tensor s = scalar(42, DType::Int64);
   const auto sa = as_xtensor<std::int64_t>(s);
   REQUIRE(sa.dimension() == 0);
   REQUIRE(sa() == 42);
@@ -67,6 +68,17 @@ TEST_CASE("as_xtensor refuses another dtype", "[xtensor]") {
   REQUIRE_THROWS_AS(as_xtensor<double>(t), InvalidArgument);
   REQUIRE_THROWS_AS(as_xtensor<std::int32_t>(ct), InvalidArgument);
   REQUIRE_THROWS_WITH(as_xtensor<double>(t), Catch::Contains("float32"));
+}
+
+TEST_CASE("as_xtensor adapts broadcast views read-only", "[xtensor]") {
+  Tensor row = constant({1.0f, 2.0f, 3.0f});
+  Tensor wide = broadcast_to(row, {2, 3});
+  REQUIRE_THROWS_AS(as_xtensor<float>(wide), InvalidArgument);
+  const auto a = as_xtensor<float>(std::as_const(wide));
+  REQUIRE(a(1, 2) == 3.0f);
+  const xt::xarray<float> copy = a;
+  REQUIRE(copy(1, 0) == 1.0f);
+  REQUIRE(copy(0, 1) == 2.0f);
 }
 
 TEST_CASE("from_xtensor copies expressions with the matching dtype", "[xtensor]") {
