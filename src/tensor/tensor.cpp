@@ -1,6 +1,7 @@
 #include "eager/tensor.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <ostream>
 
 #include "cpu_allocator.hpp"
@@ -176,7 +177,11 @@ Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
   impl->num_elements = shape.num_elements();
   impl->shape = shape;
   impl->strides = detail::contiguous_strides(shape);
-  impl->storage = detail::Storage::allocate(static_cast<std::size_t>(impl->num_elements) * itemsize(dtype), device);
+  const auto count = static_cast<std::uint64_t>(impl->num_elements);
+  if (count > std::numeric_limits<std::size_t>::max() / itemsize(dtype))
+    throw ResourceExhausted("Tensor::empty: shape " + shape.to_string() + " of " + std::string(dtype_name(dtype)) +
+                            " needs more bytes than fit in memory");
+  impl->storage = detail::Storage::allocate(static_cast<std::size_t>(count) * itemsize(dtype), device);
   return Tensor(std::move(impl));
 }
 

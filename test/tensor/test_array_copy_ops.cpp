@@ -313,6 +313,21 @@ TEST_CASE("copying array ops on large tensors (parallel paths)", "[array]") {
                      out.push_back(i >= 3 && i < 303 && j >= 2 && j < 519 ? av[(i - 3) * 517 + j - 2] : -1.0);
                  return out;
                }());
+  // A batch of transposed matrices of every element size (the tiled copy path).
+  for (DType dtype : {DType::UInt8, DType::Int32, DType::Float64}) {
+    Tensor t3 = transpose(random_tensor(Shape{7, 70, 45}, dtype, 82), std::vector<int>{0, 2, 1});
+    const auto t3v = t3.to_vector<double>();
+    Shape out_shape;
+    const auto cat = concat_ref({t3, t3}, 1, &out_shape);
+    require_same(concat({t3, t3}, 1), out_shape, dtype, cat);
+    std::vector<double> padded;
+    for (std::int64_t i = 0; i < 7; ++i)
+      for (std::int64_t j = 0; j < 46; ++j)
+        for (std::int64_t k = 0; k < 72; ++k)
+          padded.push_back(j >= 1 && k < 70 ? t3v[(i * 45 + j - 1) * 70 + k] : 1.0);
+    require_same(pad(t3, {{0, 0}, {1, 0}, {0, 2}}, 1), Shape{7, 46, 72}, dtype, padded);
+  }
+
   Tensor oh = one_hot(constant(rows, Shape{290}), 300);
   const auto ohv = oh.to_vector<double>();
   for (std::int64_t k = 0; k < 290; ++k)

@@ -138,4 +138,7 @@ TEST_CASE("the caching allocator reuses freed blocks", "[tensor][memory]") {
   memory::empty_cache();
   REQUIRE(memory::stats().cached_bytes == 0);
   REQUIRE_THROWS_AS(memory::set_cache_limit(-1), InvalidArgument);
+  // Too large to exist: a clear error, not a crash or a wrapped size.
+  REQUIRE_THROWS_AS(zeros(Shape{1LL << 31, 1LL << 31}, DType::Float64), ResourceExhausted);
+  REQUIRE_THROWS_AS(zeros(Shape{1LL << 40}), ResourceExhausted);
 }
