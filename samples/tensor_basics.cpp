@@ -10,7 +10,6 @@
 #include <iostream>
 
 #include <xtensor/xbuilder.hpp>
-#include <xtensor/xio.hpp>
 
 #include "eager/eager.hpp"
 #include "eager/xtensor.hpp"
@@ -23,9 +22,13 @@ int main() {
   xt::xarray<double> ndarray = xt::ones<double>({2, 2});
   eager::Tensor tensor = eager::multiply(eager::from_xtensor(ndarray), 36);
   std::cout << tensor << "\n";
+  // np.add(tensor, 1): xtensor math straight on the tensor's memory.
   xt::xarray<double> plus_one = eager::as_xtensor<double>(tensor) + 1.0;
-  std::cout << plus_one << "\n";
-  std::cout << "as a vector: " << eager::as_xtensor<double>(tensor) << "\n\n";
+  std::cout << eager::from_xtensor(plus_one) << "\n";
+  // tensor.numpy(): the values as a plain array.
+  std::cout << "numpy():";
+  for (double v : tensor.to_vector<double>()) std::cout << " " << v;
+  std::cout << "\n\n";
 
   // tf.test.is_gpu_available(): Device::cuda throws a clear error without one.
   try {

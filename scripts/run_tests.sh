@@ -13,10 +13,9 @@ cmake --build build -j "$jobs"
 ctest --test-dir build --output-on-failure -j "$jobs" 2>&1 | tee build/ctest.log || status=1
 
 # The sanitizer build skips CUDA (ASan and the CUDA runtime need special
-# settings to coexist) and everything that is not a unit test. -O1 is what
-# the sanitizers' authors recommend: a third faster to compile than -O2 and
-# several times faster to run than -O0; Debug keeps assert() in third-party
-# headers active.
+# settings to coexist) and everything that is not a unit test. -O1 is the
+# level the sanitizer documentation recommends for usable speed and compiles
+# about a third faster than -O2; Debug keeps assert() in third-party headers.
 cmake -S . -B build-asan "${generator_args[@]}" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
   -DEAGER_SANITIZE=ON -DEAGER_CUDA=OFF -DEAGER_BUILD_SAMPLES=OFF -DEAGER_BUILD_BENCH=OFF
 cmake --build build-asan -j "$jobs" --target eager_tests
