@@ -103,9 +103,17 @@ void gather_short_rows(const T* x, T* out, std::int64_t classes, std::int64_t ro
   alignas(64) T shifted[kBlockRows * kShortRowBatches * W];
   for (std::int64_t j = 0; j < rows; ++j) {
     const T* row = x + j * classes;
+    T* dst = shifted + j * classes;
     const T m = row_max(row, classes);
     st.max[j] = m;
-    for (std::int64_t i = 0; i < classes; ++i) shifted[j * classes + i] = row[i] - m;
+    if (classes >= W) {
+      // The last batch overlaps the previous one and rewrites equal values.
+      const Batch<T> shift(m);
+      for (std::int64_t i = 0; i + W < classes; i += W) (Batch<T>::load_unaligned(row + i) - shift).store_unaligned(dst + i);
+      (Batch<T>::load_unaligned(row + classes - W) - shift).store_unaligned(dst + classes - W);
+    } else {
+      for (std::int64_t i = 0; i < classes; ++i) dst[i] = row[i] - m;
+    }
   }
   const std::int64_t total = rows * classes, padded = (total + W - 1) / W * W;
   std::fill(shifted + total, shifted + padded, T(0));
