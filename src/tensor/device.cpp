@@ -22,8 +22,7 @@ std::string_view dtype_name(DType t) {
 
 Device Device::cuda(int index) {
   throw Unavailable("Device::cuda(" + std::to_string(index) +
-                    "): this build of eager has no CUDA backend (configure with -DEAGER_CUDA=ON on a machine with "
-                    "the CUDA toolkit)");
+                    "): eager has no CUDA kernels in this build; tensors and ops run on Device::cpu()");
 }
 
 std::string Device::name() const {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <functional>
 #include <cmath>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -33,12 +34,18 @@ std::vector<std::int64_t> shown_indices(std::int64_t size, bool summarize) {
   return idx;
 }
 
-std::string strip_zeros(std::string s) {
-  const auto dot = s.find('.');
-  if (dot == std::string::npos) return s;
-  std::size_t end = s.size();
-  while (end > dot + 1 && s[end - 1] == '0') --end;
-  return s.substr(0, end);
+// The fewest digits (after the point, or of the mantissa in scientific
+// notation), at most kFloatPrecision, that read back as the same value in the
+// tensor's own precision: NumPy's "unique" float printing, which is why a
+// float32 0.1 prints as 0.1 rather than 0.10000000149.
+int shortest_digits(double v, DType dtype, bool scientific) {
+  for (int p = 0; p < kFloatPrecision; ++p) {
+    const std::string s = scientific ? fmt::format("{:.{}e}", v, p) : fmt::format("{:.{}f}", v, p);
+    const bool same = dtype == DType::Float32 ? std::strtof(s.c_str(), nullptr) == static_cast<float>(v)
+                                              : std::strtod(s.c_str(), nullptr) == v;
+    if (same) return p;
+  }
+  return kFloatPrecision;
 }
 
 class ElementFormatter {
@@ -53,18 +60,8 @@ class ElementFormatter {
       if (a > 0) min_abs = std::min(min_abs, a);
     }
     scientific_ = max_abs >= 1e8 || (min_abs < 1e-4) || (min_abs != INFINITY && max_abs / min_abs > 1e3);
-    for (double v : shown) {
-      if (!std::isfinite(v)) continue;
-      if (scientific_) {
-        std::string m = fmt::format("{:.{}e}", v, kFloatPrecision);
-        const auto e = m.find('e');
-        std::string mant = strip_zeros(m.substr(0, e));
-        digits_ = std::max<int>(digits_, static_cast<int>(mant.size() - mant.find('.') - 1));
-      } else {
-        std::string f = strip_zeros(fmt::format("{:.{}f}", v, kFloatPrecision));
-        digits_ = std::max<int>(digits_, static_cast<int>(f.size() - f.find('.') - 1));
-      }
-    }
+    for (double v : shown)
+      if (std::isfinite(v)) digits_ = std::max(digits_, shortest_digits(v, dtype_, scientific_));
   }
 
   std::string integer(std::int64_t v) const {
@@ -76,6 +73,7 @@ class ElementFormatter {
     if (std::isnan(v)) return "nan";
     if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
     if (scientific_) {
+      // A common mantissa length, as NumPy does in scientific mode.
       std::string s = fmt::format("{:.{}e}", v, digits_);
       if (digits_ == 0) {
         const auto e = s.find('e');
@@ -83,10 +81,12 @@ class ElementFormatter {
       }
       return s;
     }
-    // NumPy pads the fraction with spaces, not zeros, so values line up.
-    std::string s = strip_zeros(fmt::format("{:.{}f}", v, kFloatPrecision));
-    const auto frac = static_cast<int>(s.size() - s.find('.') - 1);
-    return s + std::string(static_cast<std::size_t>(digits_ - frac), ' ');
+    // Each value with its own shortest digits, the fraction padded with
+    // spaces (not zeros) so that the points line up.
+    const int own = shortest_digits(v, dtype_, false);
+    std::string s = fmt::format("{:.{}f}", v, own);
+    if (own == 0) s += '.';
+    return s + std::string(static_cast<std::size_t>(digits_ - own), ' ');
   }
 
  private:

@@ -112,6 +112,10 @@ TEST_CASE("printing follows TensorFlow and NumPy", "[tensor][print]") {
   REQUIRE(constant({1.f, 2.f}).values_string() == "[1. 2.]");
   REQUIRE(constant({0.1f, 0.25f}).values_string() == "[0.1  0.25]");
   REQUIRE(constant({-1.5, 10.0}).values_string() == "[-1.5 10. ]");
+  // Shortest digits that read back in the tensor's own precision, at most 8.
+  REQUIRE(constant({1.5611777f, 0.1f}).values_string() == "[1.5611777 0.1      ]");
+  REQUIRE(constant({1.0 / 3, 0.1}).values_string() == "[0.33333333 0.1       ]");
+  REQUIRE(constant({1.5e-5f, 2.0f}).values_string() == "[1.5e-05 2.0e+00]");
   REQUIRE(constant({1e-5, 1.0}).values_string() == "[1.e-05 1.e+00]");
   REQUIRE(constant({true, false}).values_string() == "[ True False]");
   REQUIRE(constant({INFINITY, -INFINITY}).values_string() == "[ inf -inf]");
