@@ -22,7 +22,7 @@ namespace eager {
 
 // ---- unary ------------------------------------------------------------------
 Tensor negative(const Tensor& x);       // -x
-Tensor abs(const Tensor& x);            // |x|; bool and uint8 unchanged
+Tensor abs(const Tensor& x);            // |x|; uint8 unchanged, bool refused
 Tensor sign(const Tensor& x);           // -1, 0 or 1 (0 for NaN stays NaN)
 Tensor exp(const Tensor& x);            // e^x
 Tensor log(const Tensor& x);            // natural log; -inf at 0, NaN below
@@ -108,7 +108,8 @@ Tensor softplus(const Tensor& x);                      // log(1 + e^x), stable f
 Tensor where(const Tensor& condition, const Tensor& x, const Tensor& y);
 Tensor where(const Tensor& condition, Scalar x, Scalar y);
 // tf.cast: float to integer truncates toward zero (values outside the target
-// range are undefined in TF; here they saturate); to bool is x != 0.
+// range are undefined in TF; here they saturate); to bool is x != 0. Casting
+// to x's own dtype returns x itself (tensors are immutable, so sharing is safe).
 Tensor cast(const Tensor& x, DType dtype);
 // min(max(x, lo), hi) in x's dtype (lo <= hi required).
 Tensor clip_by_value(const Tensor& x, Scalar lo, Scalar hi);

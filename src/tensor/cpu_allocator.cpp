@@ -32,6 +32,10 @@ std::size_t CpuAllocator::size_class(std::size_t nbytes, int* class_index) {
 }
 
 void* CpuAllocator::allocate(std::size_t nbytes, std::size_t* capacity) {
+  // No machine has this much memory, and the size classes above it would
+  // overflow size_t.
+  if (nbytes > (std::size_t{1} << 60))
+    throw ResourceExhausted("CPU allocator: cannot allocate " + std::to_string(nbytes) + " bytes");
   int index = 0;
   const std::size_t size = size_class(nbytes, &index);
   *capacity = size;

@@ -146,7 +146,7 @@ template <class In, class Out, class Op> void binary_kernel(const ElementwiseArg
     const std::int64_t sa = st[0], sb = st[1];
     if constexpr (std::is_same_v<In, Out> && use_simd_v<Op, In>) {
       using B = xsimd::batch<In>;
-      if (sa <= 1 && sb <= 1) {
+      if ((sa == 0 || sa == 1) && (sb == 0 || sb == 1)) {
         const auto load = [](const In* p, std::int64_t stride, std::int64_t i) {
           return stride == 0 ? B(p[0]) : B::load_unaligned(p + i);
         };

@@ -1,6 +1,7 @@
 #include "eager/creation.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <string>
 
@@ -83,26 +84,48 @@ Tensor range(Scalar start, Scalar limit, Scalar delta, std::optional<DType> dtyp
                            delta.kind() != Scalar::Kind::Floating;
   const DType out_dtype = dtype.value_or(all_integer ? DType::Int32 : DType::Float32);
   if (out_dtype == DType::Bool) throw InvalidArgument("range: dtype bool is not supported");
-  const double d = delta.to_double();
-  if (d == 0) throw InvalidArgument("range: delta must not be 0");
-  const double s = start.to_double(), l = limit.to_double();
-  if ((d > 0 && s > l) || (d < 0 && s < l))
-    throw InvalidArgument("range: start " + std::to_string(s) + " and limit " + std::to_string(l) +
-                          " are inconsistent with delta " + std::to_string(d));
-  std::int64_t n;
-  if (all_integer) {
-    const std::int64_t si = start.to_int64(), li = limit.to_int64(), di = delta.to_int64();
-    n = di > 0 ? (li - si + di - 1) / di : (si - li + (-di) - 1) / (-di);
+  const auto fail = [&](const std::string& why) {
+    throw InvalidArgument("range(" + std::to_string(start.to_double()) + ", " + std::to_string(limit.to_double()) +
+                          ", " + std::to_string(delta.to_double()) + "): " + why);
+  };
+  std::int64_t n = 0;
+  if (is_integral(out_dtype)) {
+    // As tf.range, the bounds are converted to the dtype first (2.5 -> 2).
+    const std::int64_t s = start.to_int64(), l = limit.to_int64(), d = delta.to_int64();
+    if (d == 0) fail("delta must not be 0 in " + std::string(dtype_name(out_dtype)));
+    if ((d > 0 && s > l) || (d < 0 && s < l)) fail("start and limit are inconsistent with the sign of delta");
+    if (out_dtype != DType::Int64) {
+      // The limit is exclusive, so it may lie one step outside the dtype.
+      const std::int64_t lo = out_dtype == DType::UInt8 ? 0 : INT32_MIN;
+      const std::int64_t hi = out_dtype == DType::UInt8 ? 255 : INT32_MAX;
+      if (s < lo || s > hi || l < lo - 1 || l > hi + 1)
+        fail("the bounds do not fit " + std::string(dtype_name(out_dtype)));
+    }
+    // Unsigned arithmetic: the span of two int64 values always fits.
+    const std::uint64_t span = d > 0 ? static_cast<std::uint64_t>(l) - static_cast<std::uint64_t>(s)
+                                     : static_cast<std::uint64_t>(s) - static_cast<std::uint64_t>(l);
+    const std::uint64_t step = d > 0 ? static_cast<std::uint64_t>(d) : std::uint64_t{0} - static_cast<std::uint64_t>(d);
+    const std::uint64_t count = span / step + (span % step != 0);
+    if (count > static_cast<std::uint64_t>(INT64_MAX)) fail("too many elements");
+    n = static_cast<std::int64_t>(count);
   } else {
-    n = static_cast<std::int64_t>(std::ceil(std::abs((l - s) / d)));
+    const double s = start.to_double(), l = limit.to_double(), d = delta.to_double();
+    if (!std::isfinite(s) || !std::isfinite(l) || !std::isfinite(d)) fail("bounds and delta must be finite");
+    if (d == 0) fail("delta must not be 0");
+    if ((d > 0 && s > l) || (d < 0 && s < l)) fail("start and limit are inconsistent with the sign of delta");
+    const double count = std::ceil(std::abs((l - s) / d));
+    if (!(count < 0x1p62)) fail("too many elements");
+    n = static_cast<std::int64_t>(count);
   }
   Tensor out = Tensor::empty(Shape{n}, out_dtype, Device::cpu());
   detail::visit_dtype(out_dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* p = static_cast<T*>(out.raw_mutable_data());
     for (std::int64_t i = 0; i < n; ++i) {
-      if constexpr (std::is_integral_v<T>) p[i] = static_cast<T>(start.to_int64() + i * delta.to_int64());
-      else p[i] = static_cast<T>(s + static_cast<double>(i) * d);
+      if constexpr (std::is_integral_v<T>)
+        p[i] = static_cast<T>(static_cast<std::uint64_t>(start.to_int64()) +
+                              static_cast<std::uint64_t>(i) * static_cast<std::uint64_t>(delta.to_int64()));
+      else p[i] = static_cast<T>(start.to_double() + static_cast<double>(i) * delta.to_double());
     }
   });
   return out.to(device.value_or(default_device()));

@@ -1,5 +1,6 @@
 // Dispatch of the elementwise primitives: dtype rules, broadcasting, kernel
 // lookup. The math itself lives in functors.hpp.
+#include <limits>
 #include <string>
 
 #include "dispatch.hpp"
@@ -91,9 +92,22 @@ Tensor run_binary(BinaryOp op, const Tensor& a, const Tensor& b) {
 }
 
 // A scalar operand becomes a 0-d tensor of the weakly-typed result dtype.
-Tensor scalar_operand(Scalar s, const Tensor& other) {
-  if (!other.defined()) throw InvalidArgument("an argument is an undefined (default-constructed) tensor");
-  return scalar(s, s.result_dtype_with(other.dtype()), other.device());
+Tensor scalar_operand(const char* op, Scalar s, const Tensor& other) {
+  if (!other.defined()) throw InvalidArgument(std::string(op) + ": an argument is an undefined (default-constructed) tensor");
+  const DType dtype = s.result_dtype_with(other.dtype());
+  // A weakly typed integer must fit the tensor's dtype, as in TF and NumPy 2:
+  // uint8 + 300 is an error, not a silent wrap to 44.
+  if (s.kind() == Scalar::Kind::Integer && is_integral(dtype)) {
+    const std::int64_t v = s.to_int64();
+    const bool fits = dtype == DType::UInt8   ? v >= 0 && v <= 255
+                      : dtype == DType::Int32 ? v >= std::numeric_limits<std::int32_t>::min() &&
+                                                    v <= std::numeric_limits<std::int32_t>::max()
+                                              : true;
+    if (!fits)
+      throw InvalidArgument(std::string(op) + ": scalar " + std::to_string(v) + " does not fit the tensor's dtype " +
+                            std::string(dtype_name(dtype)) + "; cast the tensor to a wider dtype first");
+  }
+  return scalar(s, dtype, other.device());
 }
 
 }  // namespace
@@ -134,10 +148,10 @@ Tensor leaky_relu(const Tensor& x, double alpha) { return detail::run_unary(Unar
 #define EAGER_DEFINE_BINARY(name, op)                                                                   \
   Tensor name(const Tensor& a, const Tensor& b) { return detail::run_binary(BinaryOp::op, a, b); }     \
   Tensor name(const Tensor& a, Scalar b) {                                                            \
-    return detail::run_binary(BinaryOp::op, a, detail::scalar_operand(b, a));                         \
+    return detail::run_binary(BinaryOp::op, a, detail::scalar_operand(#name, b, a));                         \
   }                                                                                                   \
   Tensor name(Scalar a, const Tensor& b) {                                                            \
-    return detail::run_binary(BinaryOp::op, detail::scalar_operand(a, b), b);                         \
+    return detail::run_binary(BinaryOp::op, detail::scalar_operand(#name, a, b), b);                         \
   }
 EAGER_DEFINE_BINARY(add, Add)
 EAGER_DEFINE_BINARY(subtract, Subtract)

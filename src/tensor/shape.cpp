@@ -31,10 +31,11 @@ Shape Shape::filled(int rank, std::int64_t fill) {
 std::int64_t Shape::num_elements() const {
   std::int64_t n = 1;
   for (auto d : dims()) {
-    if (d == 0) return 0;
-  }
-  for (auto d : dims()) {
     if (d < 0) throw InvalidArgument("Shape " + to_string() + " has a negative dimension");
+    if (d == 0) n = 0;
+  }
+  if (n == 0) return 0;
+  for (auto d : dims()) {
     if (n > std::numeric_limits<std::int64_t>::max() / d)
       throw InvalidArgument("Shape " + to_string() + " has more elements than fit in int64");
     n *= d;

@@ -200,7 +200,10 @@ void Tensor::check_typed_access(DType requested) const {
     throw InvalidArgument("Tensor::data: tensor is a non-contiguous view; call .contiguous() first");
 }
 
-std::int64_t Tensor::dim(int axis) const { return shape()[detail::normalize_axis("Tensor::dim", axis, rank())]; }
+std::int64_t Tensor::dim(int axis) const {
+  if (rank() == 0) throw OutOfRange("Tensor::dim: a scalar (0-d) tensor has no axis " + std::to_string(axis));
+  return shape()[detail::normalize_axis("Tensor::dim", axis, rank())];
+}
 
 bool Tensor::shares_storage_with(const Tensor& other) const {
   return defined() && other.defined() && impl_->storage == other.impl_->storage;

@@ -294,6 +294,21 @@ TEST_CASE("outputs larger than the cache are written with streaming stores corre
   REQUIRE(mismatches == 0);
 }
 
+TEST_CASE("views with negative strides read the right elements", "[elementwise]") {
+  const Tensor x = cast(range(0, 32), DType::Float32);
+  const Tensor reversed = strided_slice(x, {-1}, {0}, {-1}, 0, 1);
+  REQUIRE(reversed.strides()[0] == -1);
+  const Tensor every_other = strided_slice(x, {-1}, {0}, {-2}, 0, 1);
+  for (const Tensor& view : {reversed, every_other}) {
+    const Tensor dense = view.clone();
+    REQUIRE(all_equal(view + 1.f, dense + 1.f));
+    REQUIRE(all_equal(view * view, dense * dense));
+    REQUIRE(all_equal(ones_like(view) - view, ones_like(dense) - dense));
+    // Strided runs use scalar exp, contiguous ones the vector exp: equal to an ulp.
+    require_close(exp(view), exp(dense), 1e-6, 0);
+  }
+}
+
 TEST_CASE("type promotion follows one table", "[elementwise][dtype]") {
   const Tensor i32 = constant({1, 2});
   const Tensor i64 = constant({1L, 2L});
@@ -322,6 +337,11 @@ TEST_CASE("scalars are weakly typed", "[elementwise][dtype]") {
   REQUIRE((constant({1.0}) + 1).dtype() == DType::Float64);
   REQUIRE((constant(std::vector<std::uint8_t>{200}, Shape{1}) + 100).dtype() == DType::UInt8);
   REQUIRE((constant(std::vector<std::uint8_t>{200}, Shape{1}) + 100).item<int>() == 44);  // wraps, as in TF
+  // A scalar that does not fit the tensor's dtype is refused, not wrapped.
+  REQUIRE_THROWS_AS(constant(std::vector<std::uint8_t>{1}, Shape{1}) + 300, InvalidArgument);
+  REQUIRE_THROWS_AS(constant({1, 2}) + (1LL << 40), InvalidArgument);
+  REQUIRE_THROWS_AS(-1 - constant(std::vector<std::uint8_t>{1}, Shape{1}), InvalidArgument);
+  REQUIRE((constant({1L}) + (1LL << 40)).item<std::int64_t>() == (1LL << 40) + 1);
   require_close(10 - constant({1, 2}), {9, 8});
   require_close(1.0 / constant({2.f, 4.f}), {0.5, 0.25});
 }

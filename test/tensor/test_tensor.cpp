@@ -46,6 +46,15 @@ TEST_CASE("zeros, ones, fill, *_like, range, linspace, eye", "[tensor][creation]
   REQUIRE(range(0, 0).num_elements() == 0);
   REQUIRE_THROWS_AS(range(0, 5, 0), InvalidArgument);
   REQUIRE_THROWS_AS(range(5, 0, 1), InvalidArgument);
+  // Integer dtypes take the bounds converted first, as tf.range.
+  REQUIRE(range(0, 10, 2.5, DType::Int64).to_vector<std::int64_t>() == std::vector<std::int64_t>{0, 2, 4, 6, 8});
+  REQUIRE_THROWS_AS(range(0.5, 3.0, 0.5, DType::Int32), InvalidArgument);
+  REQUIRE_THROWS_AS(range(0.0, INFINITY, 1.0), InvalidArgument);
+  REQUIRE_THROWS_AS(range(0.0, NAN, 1.0), InvalidArgument);
+  REQUIRE_THROWS_AS(range(0, 300, 1, DType::UInt8), InvalidArgument);
+  REQUIRE(range(250, 256, 2, DType::UInt8).to_vector<int>() == std::vector<int>{250, 252, 254});
+  REQUIRE(range(INT64_MIN, INT64_MIN + 3, 1, DType::Int64).num_elements() == 3);
+  REQUIRE_THROWS_AS(range(0.0, 1e30, 1.0), InvalidArgument);
   require_close(linspace(10, 12, 3), {10, 11, 12});
   REQUIRE(linspace(0, 1, 0).num_elements() == 0);
   require_close(linspace(2, 3, 1), {2});
@@ -55,6 +64,8 @@ TEST_CASE("zeros, ones, fill, *_like, range, linspace, eye", "[tensor][creation]
   REQUIRE(eye(3).shape() == Shape{3, 3});
   REQUIRE_THROWS_AS(eye(-1), InvalidArgument);
   REQUIRE_THROWS_AS(zeros(Shape{2, -1}), InvalidArgument);
+  REQUIRE_THROWS_AS(zeros(Shape{0, -3}), InvalidArgument);
+  REQUIRE_THROWS_AS(Tensor::empty(Shape{0x1C00000000000001}, DType::Float64, Device::cpu()), ResourceExhausted);
 }
 
 TEST_CASE("handles share, clone copies, views index", "[tensor]") {
@@ -76,6 +87,7 @@ TEST_CASE("handles share, clone copies, views index", "[tensor]") {
   REQUIRE_THROWS_AS(scalar(1)[0], InvalidArgument);
   REQUIRE(a.dim(-1) == 2);
   REQUIRE_THROWS_AS(a.dim(2), OutOfRange);
+  REQUIRE_THROWS_AS(scalar(5).dim(0), OutOfRange);
 }
 
 TEST_CASE("typed access checks dtype, device and layout", "[tensor][errors]") {
