@@ -1,6 +1,8 @@
 #include "thread_pool.hpp"
 
 #include <algorithm>
+#include <exception>
+#include <utility>
 
 namespace eager::detail {
 
@@ -38,10 +40,16 @@ void ThreadPool::work_on_current_job() {
     lock.unlock();
     const std::int64_t begin = c * chunk_;
     const std::int64_t end = std::min(n_, begin + chunk_);
+    std::exception_ptr error;
     t_in_pool_task = true;
-    trampoline_(fn_, begin, end);
+    try {
+      trampoline_(fn_, begin, end);
+    } catch (...) {
+      error = std::current_exception();
+    }
     t_in_pool_task = false;
     lock.lock();
+    if (error && !error_) error_ = error;
     if (++chunks_done_ == num_chunks_) done_.notify_all();
   }
   lock.release();
@@ -78,6 +86,7 @@ void ThreadPool::run(std::int64_t n, std::int64_t grain, Trampoline trampoline, 
   work_on_current_job();
   lock = std::unique_lock(mutex_, std::adopt_lock);
   done_.wait(lock, [&] { return chunks_done_ == num_chunks_; });
+  if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
 }
 
 }  // namespace eager::detail

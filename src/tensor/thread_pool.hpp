@@ -1,6 +1,7 @@
 #pragma once
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -16,7 +17,9 @@ class ThreadPool {
   int num_threads() const { return static_cast<int>(workers_.size()) + 1; }
 
   // Calls fn(begin, end) over [0, n) in chunks of at least `grain` elements.
-  // fn must not throw: kernels validate their arguments before they run.
+  // Kernels validate their arguments before they run, so fn should not
+  // throw; if it does anyway (bad_alloc), the first exception reaches the
+  // caller once every chunk has finished.
   template <class Fn> void parallel_for(std::int64_t n, std::int64_t grain, const Fn& fn) {
     if (n <= 0) return;
     if (n <= grain || workers_.empty() || in_pool_task()) {
@@ -51,6 +54,7 @@ class ThreadPool {
   const void* fn_ = nullptr;
   std::int64_t n_ = 0, chunk_ = 0, num_chunks_ = 0;
   std::int64_t next_chunk_ = 0, chunks_done_ = 0;
+  std::exception_ptr error_;
 };
 
 template <class Fn> void parallel_for(std::int64_t n, std::int64_t grain, const Fn& fn) {

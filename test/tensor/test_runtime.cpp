@@ -78,3 +78,18 @@ TEST_CASE("nested and concurrent parallel_for calls complete", "[runtime][thread
   for (auto& th : threads) th.join();
   REQUIRE(failures.load() == 0);
 }
+
+TEST_CASE("an exception inside a parallel chunk reaches the caller", "[runtime][threads]") {
+  std::atomic<int> chunks{0};
+  REQUIRE_THROWS_AS(detail::parallel_for(1 << 20, 1 << 10,
+                                         [&](std::int64_t begin, std::int64_t) {
+                                           ++chunks;
+                                           if (begin == 0) throw std::runtime_error("chunk failed");
+                                         }),
+                    std::runtime_error);
+  REQUIRE(chunks.load() >= 1);
+  // The pool is still usable afterwards.
+  std::atomic<std::int64_t> total{0};
+  detail::parallel_for(1 << 20, 1 << 10, [&](std::int64_t b, std::int64_t e) { total += e - b; });
+  REQUIRE(total.load() == (1 << 20));
+}
