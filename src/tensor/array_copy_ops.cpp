@@ -72,9 +72,7 @@ ElementBytes element_bytes(const char* op, const char* what, Scalar value, DType
       // max() + 1.0 is a power of two, exact in double even for int64.
       const double lo = static_cast<double>(std::numeric_limits<T>::min());
       const double hi = static_cast<double>(std::numeric_limits<T>::max()) + 1.0;
-      const bool fits = floating ? d >= lo && d < hi && d == std::trunc(d)
-                                 : i >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
-                                       i <= static_cast<std::int64_t>(std::numeric_limits<T>::max());
+      const bool fits = floating ? d >= lo && d < hi && d == std::trunc(d) : detail::integer_fits(i, dtype);
       if (!fits)
         throw InvalidArgument(std::string(op) + ": " + what + " " + (floating ? std::to_string(d) : std::to_string(i)) +
                               " is not representable in " + std::string(dtype_name(dtype)));

@@ -94,13 +94,13 @@ Tensor range(Scalar start, Scalar limit, Scalar delta, std::optional<DType> dtyp
     const std::int64_t s = start.to_int64(), l = limit.to_int64(), d = delta.to_int64();
     if (d == 0) fail("delta must not be 0 in " + std::string(dtype_name(out_dtype)));
     if ((d > 0 && s > l) || (d < 0 && s < l)) fail("start and limit are inconsistent with the sign of delta");
-    if (out_dtype != DType::Int64) {
-      // The limit is exclusive, so it may lie one step outside the dtype.
-      const std::int64_t lo = out_dtype == DType::UInt8 ? 0 : INT32_MIN;
-      const std::int64_t hi = out_dtype == DType::UInt8 ? 255 : INT32_MAX;
-      if (s < lo || s > hi || l < lo - 1 || l > hi + 1)
-        fail("the bounds do not fit " + std::string(dtype_name(out_dtype)));
-    }
+    // The limit is exclusive, so it may lie one past the dtype's range. Once
+    // start fits, l -/+ 1 cannot overflow (l lies on delta's side of start).
+    const auto limit_fits = [&] {
+      return detail::integer_fits(l, out_dtype) || detail::integer_fits(d > 0 ? l - 1 : l + 1, out_dtype);
+    };
+    if (!detail::integer_fits(s, out_dtype) || !limit_fits())
+      fail("the bounds do not fit " + std::string(dtype_name(out_dtype)));
     // Unsigned arithmetic: the span of two int64 values always fits.
     const std::uint64_t span = d > 0 ? static_cast<std::uint64_t>(l) - static_cast<std::uint64_t>(s)
                                      : static_cast<std::uint64_t>(s) - static_cast<std::uint64_t>(l);

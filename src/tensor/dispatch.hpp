@@ -31,11 +31,9 @@ Strides contiguous_strides(const Shape& shape);
 ElementwiseArgs make_elementwise_args(const Shape& out_shape, std::initializer_list<const Tensor*> inputs,
                                       void* out);
 
-// Looks up a kernel slot; throws Unimplemented naming op, dtype and device when empty.
-template <class Kernel>
-Kernel kernel_for(const KernelTable<Kernel>& table, const char* op, Device device, DType dtype);
 [[noreturn]] void throw_no_kernel(const char* op, Device device, DType dtype);
 
+// Looks up a kernel slot; throws Unimplemented naming op, dtype and device when empty.
 template <class Kernel>
 Kernel kernel_for(const KernelTable<Kernel>& table, const char* op, Device device, DType dtype) {
   Kernel k = table.get(device.type(), dtype);

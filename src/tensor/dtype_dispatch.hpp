@@ -1,6 +1,7 @@
 #pragma once
 // Mapping between DType and C++ element types for kernels.
 #include <cstdint>
+#include <limits>
 #include <type_traits>
 
 #include "eager/dtype.hpp"
@@ -27,6 +28,20 @@ template <class Fn> decltype(auto) visit_dtype(DType dtype, Fn&& fn) {
     case DType::Float64: return fn(TypeTag<double>{});
   }
   throw InvalidArgument("unknown dtype");
+}
+
+// Whether an integer value is representable in `dtype` (always true for
+// int64 and the floating dtypes): the check behind refusing, not wrapping,
+// out-of-range scalars.
+inline bool integer_fits(std::int64_t value, DType dtype) {
+  return visit_dtype(dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
+      return value >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
+             value <= static_cast<std::int64_t>(std::numeric_limits<T>::max());
+    else
+      return true;
+  });
 }
 
 }  // namespace eager::detail

@@ -1,9 +1,9 @@
 // Dispatch of the elementwise primitives: dtype rules, broadcasting, kernel
 // lookup. The math itself lives in functors.hpp.
-#include <limits>
 #include <string>
 
 #include "dispatch.hpp"
+#include "dtype_dispatch.hpp"
 #include "eager/creation.hpp"
 #include "eager/math.hpp"
 #include "eager/reduce.hpp"
@@ -99,11 +99,7 @@ Tensor scalar_operand(const char* op, Scalar s, const Tensor& other) {
   // uint8 + 300 is an error, not a silent wrap to 44.
   if (s.kind() == Scalar::Kind::Integer && is_integral(dtype)) {
     const std::int64_t v = s.to_int64();
-    const bool fits = dtype == DType::UInt8   ? v >= 0 && v <= 255
-                      : dtype == DType::Int32 ? v >= std::numeric_limits<std::int32_t>::min() &&
-                                                    v <= std::numeric_limits<std::int32_t>::max()
-                                              : true;
-    if (!fits)
+    if (!integer_fits(v, dtype))
       throw InvalidArgument(std::string(op) + ": scalar " + std::to_string(v) + " does not fit the tensor's dtype " +
                             std::string(dtype_name(dtype)) + "; cast the tensor to a wider dtype first");
   }
