@@ -3,10 +3,12 @@
 // eager/format.hpp) are not included here because they pull in third-party
 // headers.
 #include "eager/array_ops.hpp"
+#include "eager/autograd.hpp"
 #include "eager/creation.hpp"
 #include "eager/device.hpp"
 #include "eager/dtype.hpp"
 #include "eager/error.hpp"
+#include "eager/gradient_check.hpp"
 #include "eager/linalg.hpp"
 #include "eager/math.hpp"
 #include "eager/memory.hpp"
@@ -16,3 +18,4 @@
 #include "eager/scalar.hpp"
 #include "eager/shape.hpp"
 #include "eager/tensor.hpp"
+#include "eager/variable.hpp"

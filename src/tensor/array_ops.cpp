@@ -4,6 +4,7 @@
 #include <limits>
 #include <string>
 
+#include "autograd/gradients.hpp"
 #include "dispatch.hpp"
 #include "eager/array_ops.hpp"
 
@@ -91,7 +92,9 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
                           " elements) to " + shape.to_string());
   }
   const Tensor base = x.contiguous();
-  return detail::make_view(base, target, detail::contiguous_strides(target), base.storage_offset());
+  Tensor out = detail::make_view(base, target, detail::contiguous_strides(target), base.storage_offset());
+  autograd::record_reshape(x, out);
+  return out;
 }
 
 Tensor transpose(const Tensor& x, std::optional<std::vector<int>> perm) {
@@ -254,7 +257,9 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
     if (x.shape()[j] == shape[i]) strides[i] = x.strides()[j];
     else if (x.shape()[j] != 1) throw incompatible();
   }
-  return detail::make_view(x, shape, strides, x.storage_offset());
+  Tensor out = detail::make_view(x, shape, strides, x.storage_offset());
+  autograd::record_broadcast_to(x, out);
+  return out;
 }
 
 std::vector<Tensor> split(const Tensor& x, std::int64_t num, int axis) {

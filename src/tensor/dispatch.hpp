@@ -44,4 +44,10 @@ Kernel kernel_for(const KernelTable<Kernel>& table, const char* op, Device devic
 // A tensor viewing `storage` of `base` with a new layout.
 Tensor make_view(const Tensor& base, const Shape& shape, const Strides& strides, std::int64_t offset);
 
+// Writes `src`, cast to dst's dtype and broadcast to dst's shape, into the
+// contiguous tensor `dst`, in place. InvalidArgument (naming `op`) when the
+// shapes do not broadcast to exactly dst's shape, the devices differ or a
+// non-bool value would be written into a bool tensor.
+void copy_into(Tensor& dst, const Tensor& src, const char* op);
+
 }  // namespace eager::detail

@@ -2,6 +2,7 @@
 // lookup. The math itself lives in functors.hpp.
 #include <string>
 
+#include "autograd/gradients.hpp"
 #include "dispatch.hpp"
 #include "dtype_dispatch.hpp"
 #include "eager/creation.hpp"
@@ -35,10 +36,12 @@ Tensor run_unary(UnaryOp op, const Tensor& x, double alpha = 0) {
   const auto kernel = kernel_for(def.kernels, def.name, device, compute);
   const Tensor in = x.dtype() == compute ? x : cast(x, compute);
   Tensor out = Tensor::empty(x.shape(), compute, device);
-  if (out.num_elements() == 0) return out;
-  ElementwiseArgs args = make_elementwise_args(out.shape(), {&in}, out.raw_mutable_data());
-  args.alpha = alpha;
-  kernel(args);
+  if (out.num_elements() > 0) {
+    ElementwiseArgs args = make_elementwise_args(out.shape(), {&in}, out.raw_mutable_data());
+    args.alpha = alpha;
+    kernel(args);
+  }
+  autograd::record_unary(op, x, out, alpha);
   return out;
 }
 
@@ -86,8 +89,8 @@ Tensor run_binary(BinaryOp op, const Tensor& a, const Tensor& b) {
   const DType out_dtype =
       def.rule == BinaryRule::Compare || def.rule == BinaryRule::Logical ? DType::Bool : compute;
   Tensor out = Tensor::empty(out_shape, out_dtype, device);
-  if (out.num_elements() == 0) return out;
-  kernel(make_elementwise_args(out_shape, {&ac, &bc}, out.raw_mutable_data()));
+  if (out.num_elements() > 0) kernel(make_elementwise_args(out_shape, {&ac, &bc}, out.raw_mutable_data()));
+  autograd::record_binary(op, a, b, out);
   return out;
 }
 

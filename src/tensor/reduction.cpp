@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "autograd/gradients.hpp"
 #include "dispatch.hpp"
 #include "eager/creation.hpp"
 #include "eager/math.hpp"
@@ -158,8 +159,8 @@ Tensor run_reduce(ReduceOp op, const Tensor& x, const std::vector<int>& axes, bo
   const auto kernel = kernel_for(registry().reduce[static_cast<int>(op)], name, device, x.dtype());
   const std::vector<bool> reduced = reduced_axes(name, axes, x.rank());
   Tensor out = Tensor::empty(reduced_shape(x.shape(), reduced, keepdims), x.dtype(), device);
-  if (out.num_elements() == 0) return out;
-  run_kernel(kernel, reduce_layout(x, reduced), out);
+  if (out.num_elements() > 0) run_kernel(kernel, reduce_layout(x, reduced), out);
+  autograd::record_reduce(op, x, axes, keepdims, out);
   return out;
 }
 

@@ -1,6 +1,7 @@
 #include "eager/tensor.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <limits>
 #include <ostream>
 
@@ -140,6 +141,33 @@ ElementwiseArgs make_elementwise_args(const Shape& out_shape, std::initializer_l
 void throw_no_kernel(const char* op, Device device, DType dtype) {
   throw Unimplemented(std::string(op) + ": no kernel for dtype " + std::string(dtype_name(dtype)) + " on " +
                       device.name());
+}
+
+std::uint64_t next_tensor_id() {
+  // Threads take ids in blocks so that creating a tensor costs no atomic
+  // operation in the common case.
+  constexpr std::uint64_t block = 4096;
+  static std::atomic<std::uint64_t> next_block{1};
+  thread_local std::uint64_t next = 0, end = 0;
+  if (next == end) {
+    next = next_block.fetch_add(block, std::memory_order_relaxed);
+    end = next + block;
+  }
+  return next++;
+}
+
+void copy_into(Tensor& dst, const Tensor& src, const char* op) {
+  const Device device = common_device(op, {&dst, &src});
+  if (!dst.is_contiguous()) throw InvalidArgument(std::string(op) + ": the destination is not contiguous");
+  if (!(broadcast_shapes(op, dst.shape(), src.shape()) == dst.shape()))
+    throw InvalidArgument(std::string(op) + ": a value of shape " + src.shape().to_string() +
+                          " does not fit shape " + dst.shape().to_string());
+  if (dst.dtype() == DType::Bool && src.dtype() != DType::Bool)
+    throw InvalidArgument(std::string(op) + ": cannot write " + std::string(dtype_name(src.dtype())) +
+                          " values into a bool tensor");
+  if (dst.num_elements() == 0) return;
+  const auto kernel = kernel_for(registry().cast[static_cast<int>(dst.dtype())], op, device, src.dtype());
+  kernel(make_elementwise_args(dst.shape(), {&src}, dst.raw_mutable_data()));
 }
 
 Tensor make_view(const Tensor& base, const Shape& shape, const Strides& strides, std::int64_t offset) {

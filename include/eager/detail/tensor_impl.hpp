@@ -32,6 +32,10 @@ class Storage {
   Device device_;
 };
 
+// A number no other tensor of this process has had, for tapes to tell
+// tensors apart (addresses are reused once a tensor is freed).
+std::uint64_t next_tensor_id();
+
 struct TensorImpl {
   DType dtype = DType::Float32;
   Device device;
@@ -41,6 +45,7 @@ struct TensorImpl {
   std::shared_ptr<Storage> storage;
   std::int64_t num_elements = 0;
   bool contiguous = true;
+  std::uint64_t id = next_tensor_id();
 
   void* data() const {
     return static_cast<char*>(storage->data()) + offset * static_cast<std::int64_t>(itemsize(dtype));
