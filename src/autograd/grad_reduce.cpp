@@ -47,16 +47,4 @@ void record_reduce(ReduceOp op, const Tensor& x, const std::vector<int>& axes, b
   }
 }
 
-void record_reshape(const Tensor& x, const Tensor& out) {
-  if (!any_recording()) return;
-  record("reshape", {x}, {out},
-         [](const GradContext& c) { return std::vector<Tensor>{reshape(c.grad(), c.input(0).shape())}; });
-}
-
-void record_broadcast_to(const Tensor& x, const Tensor& out) {
-  if (!any_recording()) return;
-  record("broadcast_to", {x}, {out},
-         [](const GradContext& c) { return std::vector<Tensor>{fit_to(c.grad(), c.input(0))}; });
-}
-
 }  // namespace eager::autograd
