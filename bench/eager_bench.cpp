@@ -14,39 +14,18 @@
 #include <vector>
 
 #include "bench_util.hpp"
+#include "eager_bench_util.hpp"
 #include "eager/eager.hpp"
 
 namespace {
 
+using bench::add_target;
+using bench::guarded;
+using bench::random_tensor;
+using bench::system_allocations;
+
 constexpr std::int64_t kLarge = std::int64_t{1} << 24;  // 16M elements, 64 MiB of float32
 constexpr std::int64_t kSide = 4096;                    // 4096 x 4096 == kLarge
-
-eager::Tensor random_tensor(const eager::Shape& shape, std::uint32_t seed) {
-  return eager::constant(bench::pseudo_random(shape.num_elements(), seed), shape);
-}
-
-struct Target {
-  double bound;
-  bool at_most;  // true: value must be <= bound (times); false: >= bound (rates, ratios)
-};
-
-void add_target(bench::Line& line, double value, Target target) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%s %g", target.at_most ? "<=" : ">=", target.bound);
-  line.field("target", text).flag("met", target.at_most ? value <= target.bound : value >= target.bound);
-}
-
-std::int64_t system_allocations() { return eager::memory::stats().system_allocations; }
-
-// A workload that throws (an op not implemented yet, a shape rule that
-// rejects it) is reported as a line with an error instead of ending the run.
-void guarded(const std::string& name, const std::string& unit, const std::function<void()>& body) {
-  try {
-    body();
-  } catch (const std::exception& e) {
-    bench::Line(name, std::nan(""), unit, "eager").field("error", e.what());
-  }
-}
 
 void print_machine() {
   const char* coretype = std::getenv("OPENBLAS_CORETYPE");
@@ -208,6 +187,7 @@ int main() {
   bench_matmul(1024, 30);
   bench_matmul(2048, 8);
   bench_softmax_ce();
+  bench::run_autograd_benchmarks();
   const auto stats = eager::memory::stats();
   bench::Line("memory_peak_allocated_mb", static_cast<double>(stats.peak_allocated_bytes) / (1 << 20), "MiB", "eager")
       .field("system_allocations_total", static_cast<double>(stats.system_allocations))

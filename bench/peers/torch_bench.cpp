@@ -89,6 +89,44 @@ void bench_softmax_ce() {
       .field("call", "cross_entropy(reduction=none)");
 }
 
+// Autograd workloads run with gradients enabled (main disables them for the
+// others).
+void bench_tape_small() {
+  torch::AutoGradMode enable(true);
+  auto x = random_tensor({16}, 11).requires_grad_(true);
+  const auto op = [&] {
+    auto y = (x * x + x).sum();
+    auto g = torch::autograd::grad({y}, {x});
+  };
+  bench::warm_up(op, 2000);
+  bench::Line("tape_small_us", bench::time_median(op, 200, 50) * 1e6, "us", "torch")
+      .field("call", "autograd::grad((x*x + x).sum(), x)");
+}
+
+// The sample's step without the moving average (LibTorch has none built in).
+void bench_mlp_train_step() {
+  torch::AutoGradMode enable(true);
+  torch::manual_seed(1);
+  auto w1 = (torch::randn({784, 500}) * 0.1).requires_grad_(true);
+  auto b1 = torch::full({500}, 0.1).requires_grad_(true);
+  auto w2 = (torch::randn({500, 10}) * 0.1).requires_grad_(true);
+  auto b2 = torch::full({10}, 0.1).requires_grad_(true);
+  torch::optim::SGD sgd({w1, b1, w2, b2}, torch::optim::SGDOptions(0.8));
+  auto x = torch::rand({100, 784});
+  auto labels = torch::randint(0, 10, {100}, torch::kInt64);
+  const auto step = [&] {
+    sgd.zero_grad();
+    auto logits = torch::matmul(torch::relu(torch::matmul(x, w1) + b1), w2) + b2;
+    auto loss = torch::nn::functional::cross_entropy(logits, labels) +
+                1e-4 * (w1.pow(2).sum() / 2 + w2.pow(2).sum() / 2);
+    loss.backward();
+    sgd.step();
+  };
+  bench::warm_up(step, 20);
+  bench::Line("mlp_train_step_us", bench::time_median(step, 200) * 1e6, "us", "torch")
+      .field("model", "784-500-10 relu, batch 100, sgd, no ema");
+}
+
 }  // namespace
 
 int main() {
@@ -100,6 +138,7 @@ int main() {
   bench::Line("torch_threads", 1, "count", "torch").field("version", TORCH_VERSION).field("for", "small ops");
   bench_small_add();
   bench_softmax_ce();
+  bench_tape_small();
   // Large workloads get every hardware thread, as eager and OpenBLAS do.
   const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(threads);
@@ -108,5 +147,6 @@ int main() {
   bench_sum();
   bench_matmul(1024, 30);
   bench_matmul(2048, 8);
+  bench_mlp_train_step();
   return 0;
 }

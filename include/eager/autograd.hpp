@@ -14,6 +14,7 @@
 // higher-order gradients. Only floating-point tensors carry gradients.
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <vector>
 
@@ -46,10 +47,19 @@ class GradientTape {
   // nothing afterwards. Integer targets or sources throw InvalidArgument.
   std::vector<Tensor> gradient(const Tensor& target, const std::vector<Tensor>& sources,
                                UnconnectedGradients unconnected = UnconnectedGradients::None,
-                               const Tensor& output_gradient = Tensor()) ;
+                               const Tensor& output_gradient = Tensor());
   std::vector<Tensor> gradient(const Tensor& target, const std::vector<Variable>& sources,
                                UnconnectedGradients unconnected = UnconnectedGradients::None,
                                const Tensor& output_gradient = Tensor());
+  // Braced lists: gradient(loss, {x, y}) or gradient(loss, {w, b}).
+  std::vector<Tensor> gradient(const Tensor& target, std::initializer_list<Tensor> sources,
+                               UnconnectedGradients unconnected = UnconnectedGradients::None) {
+    return gradient(target, std::vector<Tensor>(sources), unconnected);
+  }
+  std::vector<Tensor> gradient(const Tensor& target, std::initializer_list<Variable> sources,
+                               UnconnectedGradients unconnected = UnconnectedGradients::None) {
+    return gradient(target, std::vector<Variable>(sources), unconnected);
+  }
   Tensor gradient(const Tensor& target, const Tensor& source,
                   UnconnectedGradients unconnected = UnconnectedGradients::None);
   Tensor gradient(const Tensor& target, const Variable& source,

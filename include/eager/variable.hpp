@@ -19,8 +19,9 @@ namespace eager {
 class Variable {
  public:
   Variable() = default;
-  // The variable takes a contiguous copy of `initial_value`. Names need not
-  // be unique; modules and variable scopes make them so.
+  // The variable takes a contiguous copy of `initial_value`. The name is
+  // prefixed with the current NameScope ("scope/name", as tf.name_scope
+  // does); it need not be unique: modules and get_variable check their keys.
   explicit Variable(const Tensor& initial_value, std::string name = "Variable", bool trainable = true);
 
   bool defined() const { return state_ != nullptr; }

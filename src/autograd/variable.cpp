@@ -3,6 +3,7 @@
 #include "eager/autograd.hpp"
 #include "eager/creation.hpp"
 #include "eager/math.hpp"
+#include "eager/variable_scope.hpp"
 #include "tape.hpp"
 #include "tensor/dispatch.hpp"
 
@@ -22,6 +23,8 @@ namespace {
 
 Variable::Variable(const Tensor& initial_value, std::string name, bool trainable) {
   if (!initial_value.defined()) throw InvalidArgument("Variable '" + name + "': the initial value is undefined");
+  // tf.name_scope prefixes the names of variables made inside it.
+  if (!current_name_scope().empty()) name = current_name_scope() + "/" + name;
   state_ = std::make_shared<State>(State{initial_value.clone(), std::move(name), trainable});
 }
 

@@ -9,9 +9,11 @@
 #include <limits>
 #include <string>
 
+#include "autograd/grad_array.hpp"
 #include "dispatch.hpp"
 #include "dtype_dispatch.hpp"
 #include "eager/array_ops.hpp"
+#include "eager/autograd.hpp"
 #include "thread_pool.hpp"
 
 namespace eager {
@@ -267,14 +269,13 @@ void check_list(const char* op, const std::vector<Tensor>& values) {
   }
 }
 
-// gather after the argument checks, templated on the index type so int32
-// indices are read in place. Every index is checked before anything is copied.
+// Throws OutOfRange naming the first index of `ip` (the contiguous values
+// of `indices`) outside [0, dim) and its position; `target` describes the
+// indexed tensor.
 template <class I>
-Tensor gather_impl(const Tensor& x, const Tensor& indices, int a, const Shape& shape) {
-  const char* op = "gather";
-  const Tensor idx = indices.contiguous();
-  const I* ip = idx.data<I>();
-  const std::int64_t count = idx.num_elements(), dim = x.shape()[a];
+void check_indices(const char* op, const I* ip, const Tensor& indices, std::int64_t dim, int a,
+                   const std::string& target) {
+  const std::int64_t count = indices.num_elements();
   // Branch-free first pass (it vectorises); the slow search runs only on error.
   bool any_bad = false;
   for (std::int64_t k = 0; k < count; ++k)
@@ -289,12 +290,23 @@ Tensor gather_impl(const Tensor& x, const Tensor& indices, int a, const Shape& s
     }
     throw OutOfRange(std::string(op) + ": indices" + (pos.empty() ? "" : to_list(pos)) + " = " +
                      std::to_string(ip[k]) + " is not in [0, " + std::to_string(dim) + ") for axis " +
-                     std::to_string(a) + " of " + describe(x));
+                     std::to_string(a) + " of " + target);
   }
+}
+
+// gather after the argument checks, templated on the index type so int32
+// indices are read in place. Every index is checked before anything is copied.
+template <class I>
+Tensor gather_impl(const Tensor& x, const Tensor& indices, int a, const Shape& shape) {
+  const char* op = "gather";
+  const Tensor idx = indices.contiguous();
+  const I* ip = idx.data<I>();
+  const std::int64_t count = idx.num_elements(), dim = x.shape()[a];
+  check_indices(op, ip, indices, dim, a, describe(x));
   Tensor out = alloc_output(op, shape, x.dtype());
   if (out.num_elements() == 0) return out;
 
-  const Tensor src = x.contiguous();
+  const Tensor src = autograd::untracked_contiguous(x);
   const std::int64_t size = static_cast<std::int64_t>(itemsize(x.dtype()));
   std::int64_t inner = 1;
   for (int d = a + 1; d < x.rank(); ++d) inner *= x.shape()[d];
@@ -322,6 +334,32 @@ Tensor gather_impl(const Tensor& x, const Tensor& indices, int a, const Shape& s
     });
   });
   return out;
+}
+
+// out[p, idx[n], q] += updates[p, n, q] for out of shape [outer, dim, inner],
+// zero-filled by the caller. Blocks of columns run in parallel and each walks
+// n in order, so no two threads touch one element and the sums are the same
+// on every run.
+template <class T>
+void scatter_add_rows(const T* updates, const std::int64_t* idx, T* out, std::int64_t outer, std::int64_t count,
+                      std::int64_t dim, std::int64_t inner) {
+  constexpr std::int64_t kColumns = 256;
+  const std::int64_t blocks = (inner + kColumns - 1) / kColumns;
+  const std::int64_t block_bytes = count * std::min(inner, kColumns) * static_cast<std::int64_t>(sizeof(T));
+  detail::parallel_for(outer * blocks, std::max<std::int64_t>(1, kGrainBytes / block_bytes),
+                       [=](std::int64_t b, std::int64_t e) {
+                         for (std::int64_t item = b; item < e; ++item) {
+                           const std::int64_t p = item / blocks, q0 = item % blocks * kColumns;
+                           const std::int64_t q1 = std::min(inner, q0 + kColumns);
+                           const T* from = updates + p * count * inner;
+                           T* to = out + p * dim * inner;
+                           for (std::int64_t n = 0; n < count; ++n) {
+                             const T* row = from + n * inner;
+                             T* target = to + idx[n] * inner;
+                             for (std::int64_t q = q0; q < q1; ++q) target[q] += row[q];
+                           }
+                         }
+                       });
 }
 
 }  // namespace
@@ -354,13 +392,13 @@ Tensor concat(const std::vector<Tensor>& values, int axis) {
   }
   check_cpu(op, first.device());
   Tensor out = alloc_output(op, shape, first.dtype());
-  if (out.num_elements() == 0) return out;
   const std::int64_t step = out.strides()[a] * static_cast<std::int64_t>(itemsize(out.dtype()));
   std::int64_t start = 0;
   for (const Tensor& v : values) {
     copy_into(v, bytes_of(out) + start * step, out.strides());
     start += v.shape()[a];
   }
+  autograd::record_concat(values, a, out);
   return out;
 }
 
@@ -377,10 +415,17 @@ Tensor stack(const std::vector<Tensor>& values, int axis) {
     throw OutOfRange(std::string(op) + ": axis " + std::to_string(axis) + " is out of range [" +
                      std::to_string(-rank - 1) + ", " + std::to_string(rank) + "] for tensors " + describe(first));
   if (axis < 0) axis += rank + 1;
-  std::vector<Tensor> expanded;
-  expanded.reserve(values.size());
-  for (const Tensor& v : values) expanded.push_back(expand_dims(v, axis));
-  return concat(expanded, axis);
+  Tensor out;
+  {
+    // Recorded below as one stack, not as its expand_dims and concat steps.
+    NoGradient as_one_op;
+    std::vector<Tensor> expanded;
+    expanded.reserve(values.size());
+    for (const Tensor& v : values) expanded.push_back(expand_dims(v, axis));
+    out = concat(expanded, axis);
+  }
+  autograd::record_stack(values, axis, out);
+  return out;
 }
 
 Tensor gather(const Tensor& x, const Tensor& indices, int axis) {
@@ -396,8 +441,43 @@ Tensor gather(const Tensor& x, const Tensor& indices, int axis) {
   for (auto d : indices.shape().dims()) shape.push_back(d);
   for (int d = a + 1; d < x.rank(); ++d) shape.push_back(x.shape()[d]);
 
-  if (indices.dtype() == DType::Int32) return gather_impl<std::int32_t>(x, indices, a, shape);
-  return gather_impl<std::int64_t>(x, indices, a, shape);
+  Tensor out = indices.dtype() == DType::Int32 ? gather_impl<std::int32_t>(x, indices, a, shape)
+                                               : gather_impl<std::int64_t>(x, indices, a, shape);
+  autograd::record_gather(x, indices, a, out);
+  return out;
+}
+
+Tensor autograd::gather_gradient(const Tensor& updates, const Tensor& indices, int axis, const Shape& shape) {
+  const char* op = "gather gradient";
+  const Device device = detail::common_device(op, {&updates, &indices});
+  if (!is_floating(updates.dtype()) || !is_integral(indices.dtype()))
+    throw InvalidArgument(std::string(op) + ": needs floating updates and integer indices, got " + describe(updates) +
+                          " and " + describe(indices));
+  check_cpu(op, device);
+  std::int64_t outer = 1, inner = 1;
+  for (int d = 0; d < axis; ++d) outer *= shape[d];
+  for (int d = axis + 1; d < shape.rank(); ++d) inner *= shape[d];
+  const std::int64_t dim = shape[axis], count = indices.num_elements();
+  if (updates.num_elements() != outer * count * inner)
+    throw InvalidArgument(std::string(op) + ": updates " + describe(updates) + " do not match " +
+                          std::to_string(count) + " indices into axis " + std::to_string(axis) + " of shape " +
+                          shape.to_string());
+  // The indices may have changed since the gather (a variable's value), so
+  // they are checked again before anything is written.
+  const Tensor idx = indices.cast(DType::Int64).contiguous();
+  check_indices(op, idx.data<std::int64_t>(), indices, dim, axis, "shape " + shape.to_string());
+  Tensor out = alloc_output(op, shape, updates.dtype());
+  if (out.num_elements() > 0) parallel_fill(bytes_of(out), out.num_elements(), ElementBytes{}, itemsize(out.dtype()));
+  if (updates.num_elements() > 0) {
+    const Tensor src = autograd::untracked_contiguous(updates);
+    const std::int64_t* ip = idx.data<std::int64_t>();
+    if (out.dtype() == DType::Float32)
+      scatter_add_rows(src.data<float>(), ip, out.mutable_data<float>(), outer, count, dim, inner);
+    else
+      scatter_add_rows(src.data<double>(), ip, out.mutable_data<double>(), outer, count, dim, inner);
+  }
+  autograd::record_gather_gradient(updates, indices, axis, out);
+  return out;
 }
 
 Tensor one_hot(const Tensor& indices, std::int64_t depth, Scalar on_value, Scalar off_value,
@@ -457,13 +537,15 @@ Tensor pad(const Tensor& x, const std::vector<std::pair<std::int64_t, std::int64
   const ElementBytes value = element_bytes(op, "constant_value", constant_value, x.dtype());
   check_cpu(op, device);
   Tensor out = alloc_output(op, shape, x.dtype());
-  if (out.num_elements() == 0) return out;
-  const std::int64_t size = static_cast<std::int64_t>(itemsize(x.dtype()));
-  if (x.num_elements() != out.num_elements())
-    parallel_fill(bytes_of(out), out.num_elements(), value, static_cast<std::size_t>(size));
-  std::int64_t offset = 0;
-  for (int d = 0; d < rank; ++d) offset += paddings[d].first * out.strides()[d];
-  copy_into(x, bytes_of(out) + offset * size, out.strides());
+  if (out.num_elements() > 0) {
+    const std::int64_t size = static_cast<std::int64_t>(itemsize(x.dtype()));
+    if (x.num_elements() != out.num_elements())
+      parallel_fill(bytes_of(out), out.num_elements(), value, static_cast<std::size_t>(size));
+    std::int64_t offset = 0;
+    for (int d = 0; d < rank; ++d) offset += paddings[d].first * out.strides()[d];
+    copy_into(x, bytes_of(out) + offset * size, out.strides());
+  }
+  autograd::record_pad(x, paddings, out);
   return out;
 }
 
@@ -484,7 +566,6 @@ Tensor tile(const Tensor& x, const std::vector<std::int64_t>& multiples) {
   }
   check_cpu(op, device);
   Tensor out = alloc_output(op, shape, x.dtype());
-  if (out.num_elements() == 0) return out;
   // The output read as [m0, d0, m1, d1, ...] is x broadcast along every m axis.
   Shape split_shape;
   Strides src_strides, dst_strides;
@@ -496,6 +577,7 @@ Tensor tile(const Tensor& x, const std::vector<std::int64_t>& multiples) {
   }
   dst_strides = detail::contiguous_strides(split_shape);
   copy_into(detail::make_view(x, split_shape, src_strides, x.storage_offset()), bytes_of(out), dst_strides);
+  autograd::record_tile(x, multiples, out);
   return out;
 }
 
@@ -522,6 +604,7 @@ Tensor reverse(const Tensor& x, const std::vector<int>& axes) {
   }
   Tensor out = alloc_output(op, x.shape(), x.dtype());
   copy_into(detail::make_view(x, x.shape(), strides, offset), bytes_of(out), out.strides());
+  autograd::record_reverse(x, axes, out);
   return out;
 }
 

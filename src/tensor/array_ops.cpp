@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <limits>
 #include <string>
+#include <utility>
 
+#include "autograd/grad_array.hpp"
 #include "autograd/gradients.hpp"
 #include "dispatch.hpp"
 #include "eager/array_ops.hpp"
@@ -91,7 +93,7 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
     throw InvalidArgument(std::string(op) + ": cannot reshape " + describe(x) + " (" + std::to_string(n) +
                           " elements) to " + shape.to_string());
   }
-  const Tensor base = x.contiguous();
+  const Tensor base = autograd::untracked_contiguous(x);
   Tensor out = detail::make_view(base, target, detail::contiguous_strides(target), base.storage_offset());
   autograd::record_reshape(x, out);
   return out;
@@ -124,7 +126,9 @@ Tensor transpose(const Tensor& x, std::optional<std::vector<int>> perm) {
     shape[i] = x.shape()[p[i]];
     strides[i] = x.strides()[p[i]];
   }
-  return detail::make_view(x, shape, strides, x.storage_offset());
+  Tensor out = detail::make_view(x, shape, strides, x.storage_offset());
+  autograd::record_transpose(x, p, out);
+  return out;
 }
 
 Tensor expand_dims(const Tensor& x, int axis) {
@@ -141,7 +145,9 @@ Tensor expand_dims(const Tensor& x, int axis) {
   const std::int64_t stride = axis < rank ? x.strides()[axis] * std::max<std::int64_t>(x.shape()[axis], 1) : 1;
   shape.insert(axis, 1);
   strides.insert(axis, stride);
-  return detail::make_view(x, shape, strides, x.storage_offset());
+  Tensor out = detail::make_view(x, shape, strides, x.storage_offset());
+  autograd::record_expand_dims(x, out);
+  return out;
 }
 
 Tensor squeeze(const Tensor& x, const std::vector<int>& axes) {
@@ -166,7 +172,9 @@ Tensor squeeze(const Tensor& x, const std::vector<int>& axes) {
     shape.push_back(x.shape()[i]);
     strides.push_back(x.strides()[i]);
   }
-  return detail::make_view(x, shape, strides, x.storage_offset());
+  Tensor out = detail::make_view(x, shape, strides, x.storage_offset());
+  autograd::record_squeeze(x, out);
+  return out;
 }
 
 Tensor slice(const Tensor& x, const std::vector<std::int64_t>& begin, const std::vector<std::int64_t>& size) {
@@ -187,7 +195,9 @@ Tensor slice(const Tensor& x, const std::vector<std::int64_t>& begin, const std:
     shape[i] = s;
     if (s > 0) offset += b * x.strides()[i];
   }
-  return detail::make_view(x, shape, x.strides(), offset);
+  Tensor out = detail::make_view(x, shape, x.strides(), offset);
+  autograd::record_slice(x, begin, out);
+  return out;
 }
 
 Tensor strided_slice(const Tensor& x, const std::vector<std::int64_t>& begin, const std::vector<std::int64_t>& end,
@@ -210,12 +220,16 @@ Tensor strided_slice(const Tensor& x, const std::vector<std::int64_t>& begin, co
                             std::to_string(n) + " slice entries");
   Shape shape;
   Strides out_strides;
+  autograd::StridedSliceLayout layout;  // where the elements came from, for the gradient
   std::int64_t offset = x.storage_offset();
   for (int i = 0; i < rank; ++i) {
     const std::int64_t dim = x.shape()[i], stride = x.strides()[i];
     if (i >= static_cast<int>(n)) {
       shape.push_back(dim);
       out_strides.push_back(stride);
+      layout.start.push_back(0);
+      layout.step.push_back(1);
+      layout.length.push_back(dim);
       continue;
     }
     const std::int64_t step = strides.empty() ? 1 : strides[i];
@@ -229,6 +243,9 @@ Tensor strided_slice(const Tensor& x, const std::vector<std::int64_t>& begin, co
         throw OutOfRange(std::string(op) + ": index " + std::to_string(begin[i]) + " is out of range for axis " +
                          std::to_string(i) + " of " + describe(x));
       offset += index * stride;
+      layout.start.push_back(index);
+      layout.step.push_back(1);
+      layout.length.push_back(1);
       continue;
     }
     const AxisRange r = python_range(dim, begin[i], end[i], step, begin_mask >> i & 1, end_mask >> i & 1);
@@ -236,8 +253,13 @@ Tensor strided_slice(const Tensor& x, const std::vector<std::int64_t>& begin, co
     // With fewer than two elements the step never applies, and step * stride could overflow.
     out_strides.push_back(r.length > 1 ? step * stride : stride);
     if (r.length > 0) offset += r.start * stride;
+    layout.start.push_back(r.start);
+    layout.step.push_back(r.length > 1 ? step : 1);
+    layout.length.push_back(r.length);
   }
-  return detail::make_view(x, shape, out_strides, offset);
+  Tensor out = detail::make_view(x, shape, out_strides, offset);
+  autograd::record_strided_slice(x, std::move(layout), out);
+  return out;
 }
 
 Tensor broadcast_to(const Tensor& x, const Shape& shape) {
@@ -309,6 +331,7 @@ std::vector<Tensor> split(const Tensor& x, const std::vector<std::int64_t>& size
     out.push_back(detail::make_view(x, shape, x.strides(), x.storage_offset() + (s > 0 ? start * x.strides()[a] : 0)));
     start += s;
   }
+  autograd::record_split(x, a, out);
   return out;
 }
 
@@ -324,6 +347,7 @@ std::vector<Tensor> unstack(const Tensor& x, int axis) {
   out.reserve(static_cast<std::size_t>(x.shape()[a]));
   for (std::int64_t i = 0; i < x.shape()[a]; ++i)
     out.push_back(detail::make_view(x, shape, strides, x.storage_offset() + i * x.strides()[a]));
+  autograd::record_unstack(x, a, out);
   return out;
 }
 

@@ -29,12 +29,23 @@ DType unary_compute_dtype(const UnaryOpDef& def, DType in) {
   return in;
 }
 
+// Casts without recording: the dispatchers convert operands to the compute
+// dtype and record the op against the caller's tensors, so a recorded cast
+// here would only add an entry no gradient ever reaches.
+Tensor convert(const Tensor& x, DType dtype) {
+  if (x.dtype() == dtype) return x;
+  const auto kernel = kernel_for(registry().cast[static_cast<int>(dtype)], "cast", x.device(), x.dtype());
+  Tensor out = Tensor::empty(x.shape(), dtype, x.device());
+  if (out.num_elements() > 0) kernel(make_elementwise_args(x.shape(), {&x}, out.raw_mutable_data()));
+  return out;
+}
+
 Tensor run_unary(UnaryOp op, const Tensor& x, double alpha = 0) {
   const UnaryOpDef& def = registry()[op];
   const Device device = common_device(def.name, {&x});
   const DType compute = unary_compute_dtype(def, x.dtype());
   const auto kernel = kernel_for(def.kernels, def.name, device, compute);
-  const Tensor in = x.dtype() == compute ? x : cast(x, compute);
+  const Tensor in = convert(x, compute);
   Tensor out = Tensor::empty(x.shape(), compute, device);
   if (out.num_elements() > 0) {
     ElementwiseArgs args = make_elementwise_args(out.shape(), {&in}, out.raw_mutable_data());
@@ -83,8 +94,8 @@ Tensor run_binary(BinaryOp op, const Tensor& a, const Tensor& b) {
   const DType compute = binary_compute_dtype(def, a.dtype(), b.dtype());
   const auto kernel = kernel_for(def.kernels, def.name, device, compute);
   const Shape out_shape = broadcast_shapes(def.name, a.shape(), b.shape());
-  const Tensor ac = a.dtype() == compute ? a : cast(a, compute);
-  const Tensor bc = b.dtype() == compute ? b : cast(b, compute);
+  const Tensor ac = convert(a, compute);
+  const Tensor bc = convert(b, compute);
   check_integer_domain(op, def.name, compute, bc);
   const DType out_dtype =
       def.rule == BinaryRule::Compare || def.rule == BinaryRule::Logical ? DType::Bool : compute;
@@ -210,11 +221,12 @@ Tensor where(const Tensor& condition, const Tensor& x, const Tensor& y) {
   const DType dtype = promote_types(x.dtype(), y.dtype());
   const auto kernel = detail::kernel_for(detail::registry().where, op, device, dtype);
   const Shape shape = detail::broadcast_shapes(op, detail::broadcast_shapes(op, condition.shape(), x.shape()), y.shape());
-  const Tensor xc = x.dtype() == dtype ? x : cast(x, dtype);
-  const Tensor yc = y.dtype() == dtype ? y : cast(y, dtype);
+  const Tensor xc = detail::convert(x, dtype);
+  const Tensor yc = detail::convert(y, dtype);
   Tensor out = Tensor::empty(shape, dtype, device);
-  if (out.num_elements() == 0) return out;
-  kernel(detail::make_elementwise_args(shape, {&condition, &xc, &yc}, out.raw_mutable_data()));
+  if (out.num_elements() > 0)
+    kernel(detail::make_elementwise_args(shape, {&condition, &xc, &yc}, out.raw_mutable_data()));
+  autograd::record_where(condition, x, y, out);
   return out;
 }
 
@@ -224,12 +236,10 @@ Tensor where(const Tensor& condition, Scalar x, Scalar y) {
 }
 
 Tensor cast(const Tensor& x, DType dtype) {
-  const Device device = detail::common_device("cast", {&x});
+  detail::common_device("cast", {&x});
   if (x.dtype() == dtype) return x;
-  const auto kernel = detail::kernel_for(detail::registry().cast[static_cast<int>(dtype)], "cast", device, x.dtype());
-  Tensor out = Tensor::empty(x.shape(), dtype, device);
-  if (out.num_elements() == 0) return out;
-  kernel(detail::make_elementwise_args(x.shape(), {&x}, out.raw_mutable_data()));
+  Tensor out = detail::convert(x, dtype);
+  autograd::record_cast(x, out);
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <limits>
 #include <string>
 
+#include "autograd/gradients.hpp"
 #include "dispatch.hpp"
 #include "eager/creation.hpp"
 #include "eager/linalg.hpp"
@@ -112,9 +113,14 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose
   const Shape out_batch = out_shape;
   out_shape.push_back(m);
   out_shape.push_back(n);
-  if (ka == 0) return zeros(out_shape, dtype, device);
+  // Empty products are recorded too, so that gradients of the right (empty
+  // or zero) shapes reach the operands.
+  if (ka == 0 || out_shape.num_elements() == 0) {
+    Tensor out = zeros(out_shape, dtype, device);
+    autograd::record_matmul(a, b, transpose_a, transpose_b, out);
+    return out;
+  }
   Tensor out = Tensor::empty(out_shape, dtype, device);
-  if (out.num_elements() == 0) return out;
 
   const Tensor ac = a.dtype() == dtype ? a : cast(a, dtype);
   const Tensor bc = b.dtype() == dtype ? b : cast(b, dtype);
@@ -133,6 +139,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose
   args.batch_stride_a = pa.batch_stride;
   args.batch_stride_b = pb.batch_stride;
   kernel(args);
+  autograd::record_matmul(a, b, transpose_a, transpose_b, out);
   return out;
 }
 

@@ -1,14 +1,18 @@
 // Dispatch of eager::nn: argument checks and moving the class axis last for
 // the fused kernels. sigmoid_cross_entropy_with_logits and l2_loss are
-// composites of public ops: they have no row structure to fuse.
+// composites of public ops: they have no row structure to fuse. The first is
+// still recorded as one op, for its gradient at 0.
 #include "eager/nn.hpp"
 
+#include <optional>
 #include <span>
 #include <string>
 #include <type_traits>
 
+#include "autograd/gradients.hpp"
 #include "dispatch.hpp"
 #include "dtype_dispatch.hpp"
+#include "eager/autograd.hpp"
 #include "eager/reduce.hpp"
 
 namespace eager {
@@ -64,7 +68,10 @@ Tensor rows_layout(const Tensor& t, int axis) {
   return (axis == t.rank() - 1 ? t : move_axis_last(t, axis)).contiguous();
 }
 
-Tensor run_softmax(const char* op, const KernelTable<SoftmaxKernel>& table, const Tensor& logits, int axis) {
+using RecordSoftmax = void (*)(const Tensor& logits, int axis, const Tensor& out);
+
+Tensor run_softmax(const char* op, const KernelTable<SoftmaxKernel>& table, RecordSoftmax record, const Tensor& logits,
+                   int axis) {
   const Device device = common_device(op, {&logits});
   check_logits(op, logits);
   const int ax = normalize_axis(op, axis, logits.rank());
@@ -75,7 +82,9 @@ Tensor run_softmax(const char* op, const KernelTable<SoftmaxKernel>& table, cons
     const std::int64_t classes = in.shape()[in.rank() - 1];
     kernel(SoftmaxArgs{in.raw_data(), out.raw_mutable_data(), out.num_elements() / classes, classes});
   }
-  return ax == logits.rank() - 1 ? out : move_last_axis_to(out, ax);
+  if (ax != logits.rank() - 1) out = move_last_axis_to(out, ax);
+  record(logits, ax, out);
+  return out;
 }
 
 // TensorFlow's CPU kernel refuses out-of-range labels; checking on the host
@@ -103,11 +112,12 @@ void check_labels(const char* op, const Tensor& labels, std::int64_t classes) {
 namespace nn {
 
 Tensor softmax(const Tensor& logits, int axis) {
-  return detail::run_softmax("softmax", detail::registry().nn.softmax, logits, axis);
+  return detail::run_softmax("softmax", detail::registry().nn.softmax, autograd::record_softmax, logits, axis);
 }
 
 Tensor log_softmax(const Tensor& logits, int axis) {
-  return detail::run_softmax("log_softmax", detail::registry().nn.log_softmax, logits, axis);
+  return detail::run_softmax("log_softmax", detail::registry().nn.log_softmax, autograd::record_log_softmax,
+                             logits, axis);
 }
 
 Tensor sparse_softmax_cross_entropy_with_logits(const Tensor& labels, const Tensor& logits) {
@@ -126,13 +136,15 @@ Tensor sparse_softmax_cross_entropy_with_logits(const Tensor& labels, const Tens
   const auto kernel = detail::kernel_for(detail::registry().nn.sparse_xent, op, device, logits.dtype());
   Tensor loss = Tensor::empty(batch_shape, logits.dtype(), device);
   const std::int64_t rows = loss.num_elements();
-  if (rows == 0) return loss;
-  const std::int64_t classes = logits.shape()[rank - 1];
-  const Tensor y = labels.contiguous();
-  detail::check_labels(op, y, classes);
-  const Tensor x = logits.contiguous();
-  kernel(detail::SparseXentArgs{x.raw_data(), y.raw_data(), y.dtype() == DType::Int64, loss.raw_mutable_data(),
-                                rows, classes});
+  if (rows > 0) {
+    const std::int64_t classes = logits.shape()[rank - 1];
+    const Tensor y = labels.contiguous();
+    detail::check_labels(op, y, classes);
+    const Tensor x = logits.contiguous();
+    kernel(detail::SparseXentArgs{x.raw_data(), y.raw_data(), y.dtype() == DType::Int64, loss.raw_mutable_data(),
+                                  rows, classes});
+  }
+  autograd::record_sparse_softmax_cross_entropy(labels, logits, loss);
   return loss;
 }
 
@@ -149,8 +161,8 @@ Tensor softmax_cross_entropy_with_logits(const Tensor& labels, const Tensor& log
   loss_shape.erase(ax);
   Tensor loss = Tensor::empty(loss_shape, logits.dtype(), device);
   const std::int64_t rows = loss.num_elements();
-  if (rows == 0) return loss;
-  kernel(detail::XentArgs{x.raw_data(), p.raw_data(), loss.raw_mutable_data(), rows, logits.shape()[ax]});
+  if (rows > 0) kernel(detail::XentArgs{x.raw_data(), p.raw_data(), loss.raw_mutable_data(), rows, logits.shape()[ax]});
+  autograd::record_softmax_cross_entropy(labels, logits, ax, loss);
   return loss;
 }
 
@@ -159,8 +171,17 @@ Tensor sigmoid_cross_entropy_with_logits(const Tensor& labels, const Tensor& log
   detail::common_device(op, {&labels, &logits});
   detail::check_float(op, "logits", logits);
   detail::check_same_shape(op, labels, logits);
-  const Tensor z = cast(labels, logits.dtype());
-  return relu(logits) - logits * z + log1p(exp(-abs(logits)));
+  Tensor loss;
+  {
+    // Recorded as one op: differentiating the pieces of the stable form would
+    // give -z instead of 1/2 - z at x = 0, where relu and abs have kinks.
+    std::optional<NoGradient> unrecorded;
+    if (autograd::any_recording()) unrecorded.emplace();
+    const Tensor z = cast(labels, logits.dtype());
+    loss = relu(logits) - logits * z + log1p(exp(-abs(logits)));
+  }
+  autograd::record_sigmoid_cross_entropy(labels, logits, loss);
+  return loss;
 }
 
 Tensor l2_loss(const Tensor& t) {

@@ -4,11 +4,13 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "autograd/gradients.hpp"
 #include "dispatch.hpp"
+#include "eager/autograd.hpp"
 #include "eager/creation.hpp"
 #include "eager/math.hpp"
 #include "eager/reduce.hpp"
@@ -160,7 +162,7 @@ Tensor run_reduce(ReduceOp op, const Tensor& x, const std::vector<int>& axes, bo
   const std::vector<bool> reduced = reduced_axes(name, axes, x.rank());
   Tensor out = Tensor::empty(reduced_shape(x.shape(), reduced, keepdims), x.dtype(), device);
   if (out.num_elements() > 0) run_kernel(kernel, reduce_layout(x, reduced), out);
-  autograd::record_reduce(op, x, axes, keepdims, out);
+  autograd::record_reduce(op, x, axes, out);
   return out;
 }
 
@@ -243,17 +245,27 @@ Tensor reduce_logsumexp(const Tensor& x, const std::vector<int>& axes, bool keep
   detail::common_device(op, {&x});
   if (x.dtype() == DType::Bool)
     throw InvalidArgument(std::string(op) + ": not defined for bool tensors; cast to a number first");
-  const Tensor xf = is_floating(x.dtype()) ? x : cast(x, DType::Float32);
   const std::vector<bool> reduced = detail::reduced_axes(op, axes, x.rank());
-  const Tensor m = reduce_max(xf, axes, true);
-  // An infinite (or NaN) maximum would turn x - max into NaN for a slice of
-  // all -inf; shifting such slices by 0 gives exp's own answer instead.
-  const Tensor inf = scalar(std::numeric_limits<double>::infinity(), xf.dtype(), x.device());
-  const Tensor shift = where(less(abs(m), inf), m, zeros_like(m));
-  const Tensor result = add(log(reduce_sum(exp(subtract(xf, shift)), axes, true)), shift);
-  if (keepdims) return result;
-  const Shape out_shape = detail::reduced_shape(x.shape(), reduced, false);
-  return detail::make_view(result, out_shape, detail::contiguous_strides(out_shape), result.storage_offset());
+  Tensor result;
+  {
+    // Recorded as one op with its own rule: the composite's gradient would
+    // route through the maximum and its tie handling for nothing.
+    std::optional<NoGradient> unrecorded;
+    if (autograd::any_recording()) unrecorded.emplace();
+    const Tensor xf = is_floating(x.dtype()) ? x : cast(x, DType::Float32);
+    const Tensor m = reduce_max(xf, axes, true);
+    // An infinite (or NaN) maximum would turn x - max into NaN for a slice of
+    // all -inf; shifting such slices by 0 gives exp's own answer instead.
+    const Tensor inf = scalar(std::numeric_limits<double>::infinity(), xf.dtype(), x.device());
+    const Tensor shift = where(less(abs(m), inf), m, zeros_like(m));
+    result = add(log(reduce_sum(exp(subtract(xf, shift)), axes, true)), shift);
+    if (!keepdims) {
+      const Shape out_shape = detail::reduced_shape(x.shape(), reduced, false);
+      result = detail::make_view(result, out_shape, detail::contiguous_strides(out_shape), result.storage_offset());
+    }
+  }
+  autograd::record_reduce_logsumexp(x, axes, result);
+  return result;
 }
 
 Tensor argmax(const Tensor& x, int axis, DType output_type) {
@@ -271,15 +283,17 @@ Tensor cumsum(const Tensor& x, int axis, bool exclusive, bool reverse) {
   const auto kernel = detail::kernel_for(detail::registry().cumsum, op, device, x.dtype());
   const int a = detail::existing_axis(op, axis, x);
   Tensor out = Tensor::empty(x.shape(), x.dtype(), device);
-  if (out.num_elements() == 0) return out;
-  const Tensor in = x.contiguous();
-  detail::ScanArgs args;
-  args.in = in.raw_data();
-  args.out = out.raw_mutable_data();
-  for (int d = 0; d < x.rank(); ++d) (d < a ? args.outer : d == a ? args.length : args.inner) *= x.shape()[d];
-  args.exclusive = exclusive;
-  args.reverse = reverse;
-  kernel(args);
+  if (out.num_elements() > 0) {
+    const Tensor in = x.contiguous();
+    detail::ScanArgs args;
+    args.in = in.raw_data();
+    args.out = out.raw_mutable_data();
+    for (int d = 0; d < x.rank(); ++d) (d < a ? args.outer : d == a ? args.length : args.inner) *= x.shape()[d];
+    args.exclusive = exclusive;
+    args.reverse = reverse;
+    kernel(args);
+  }
+  autograd::record_cumsum(x, axis, exclusive, reverse, out);
   return out;
 }
 

@@ -57,6 +57,7 @@ Registry* build_registry() {
   register_cpu_reduction_kernels(*r);
   register_cpu_matmul_kernels(*r);
   register_cpu_nn_kernels(r->nn);
+  register_cpu_optimizer_kernels(r->optimizer);
   return r;
 }
 

@@ -144,6 +144,81 @@ struct NnKernels {
   KernelTable<XentKernel> xent;
 };
 
+// Fused in-place training updates, each one pass over contiguous arrays of
+// the variable's dtype (TensorFlow's ApplyGradientDescent, ApplyMomentum,
+// ApplyAdam, ApplyRMSProp / ApplyCenteredRMSProp and the moving-average
+// assign). Composed from primitives each update would cost several
+// dispatches and full-size temporaries. Hyperparameters are doubles; kernels
+// convert them to the element type. The gradient (or averaged value) has the
+// variable's dtype and shape and is contiguous; the dispatcher makes it so.
+
+// var -= learning_rate * grad
+struct SgdArgs {
+  void* var = nullptr;
+  const void* grad = nullptr;
+  std::int64_t num_elements = 0;
+  double learning_rate = 0;
+};
+using SgdKernel = void (*)(const SgdArgs&);
+
+// accum = momentum * accum + grad; var -= learning_rate * accum, or with
+// nesterov var -= learning_rate * (grad + momentum * accum).
+struct MomentumArgs {
+  void* var = nullptr;
+  void* accum = nullptr;
+  const void* grad = nullptr;
+  std::int64_t num_elements = 0;
+  double learning_rate = 0, momentum = 0;
+  bool nesterov = false;
+};
+using MomentumKernel = void (*)(const MomentumArgs&);
+
+// m += (grad - m) * (1 - beta1); v += (grad^2 - v) * (1 - beta2);
+// var -= step_size * m / (sqrt(v) + epsilon), where step_size already holds
+// the bias correction lr * sqrt(1 - beta2^t) / (1 - beta1^t).
+struct AdamArgs {
+  void* var = nullptr;
+  void* m = nullptr;
+  void* v = nullptr;
+  const void* grad = nullptr;
+  std::int64_t num_elements = 0;
+  double step_size = 0, beta1 = 0, beta2 = 0, epsilon = 0;
+};
+using AdamKernel = void (*)(const AdamArgs&);
+
+// Keras RMSprop. rms = rho * rms + (1 - rho) * grad^2; when centered (mg not
+// null) mg = rho * mg + (1 - rho) * grad and denom = rms - mg^2, else
+// denom = rms. Without a momentum slot (mom null):
+// var -= lr * grad / (sqrt(denom) + epsilon); with one:
+// mom = momentum * mom + lr * grad / sqrt(denom + epsilon); var -= mom.
+struct RmspropArgs {
+  void* var = nullptr;
+  void* rms = nullptr;
+  void* mom = nullptr;
+  void* mg = nullptr;
+  const void* grad = nullptr;
+  std::int64_t num_elements = 0;
+  double learning_rate = 0, rho = 0, momentum = 0, epsilon = 0;
+};
+using RmspropKernel = void (*)(const RmspropArgs&);
+
+// shadow -= (shadow - value) * (1 - decay)
+struct MovingAverageArgs {
+  void* shadow = nullptr;
+  const void* value = nullptr;
+  std::int64_t num_elements = 0;
+  double one_minus_decay = 0;
+};
+using MovingAverageKernel = void (*)(const MovingAverageArgs&);
+
+struct OptimizerKernels {
+  KernelTable<SgdKernel> sgd;
+  KernelTable<MomentumKernel> momentum;
+  KernelTable<AdamKernel> adam;
+  KernelTable<RmspropKernel> rmsprop;
+  KernelTable<MovingAverageKernel> moving_average;
+};
+
 struct Registry {
   UnaryOpDef unary[static_cast<int>(UnaryOp::Count)];
   BinaryOpDef binary[static_cast<int>(BinaryOp::Count)];
@@ -156,6 +231,7 @@ struct Registry {
   KernelTable<ScanKernel> cumsum;
   KernelTable<MatmulKernel> matmul;
   NnKernels nn;
+  OptimizerKernels optimizer;
 
   UnaryOpDef& operator[](UnaryOp op) { return unary[static_cast<int>(op)]; }
   BinaryOpDef& operator[](BinaryOp op) { return binary[static_cast<int>(op)]; }
@@ -171,5 +247,6 @@ void register_cpu_elementwise_kernels(Registry& r);
 void register_cpu_reduction_kernels(Registry& r);
 void register_cpu_matmul_kernels(Registry& r);
 void register_cpu_nn_kernels(NnKernels& k);
+void register_cpu_optimizer_kernels(OptimizerKernels& k);
 
 }  // namespace eager::detail

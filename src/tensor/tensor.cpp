@@ -5,6 +5,7 @@
 #include <limits>
 #include <ostream>
 
+#include "autograd/grad_array.hpp"
 #include "cpu_allocator.hpp"
 #include "dispatch.hpp"
 #include "eager/array_ops.hpp"
@@ -237,6 +238,8 @@ bool Tensor::shares_storage_with(const Tensor& other) const {
   return defined() && other.defined() && impl_->storage == other.impl_->storage;
 }
 
+// Returning *this hands the tape the same tensor, through which gradients
+// pass untouched; the copy is recorded by clone().
 Tensor Tensor::contiguous() const {
   if (is_contiguous()) return *this;
   return clone();
@@ -248,12 +251,14 @@ Tensor Tensor::clone() const {
   auto kernel = detail::kernel_for(detail::registry().cast[static_cast<int>(impl.dtype)], "clone", impl.device,
                                    impl.dtype);
   if (impl.num_elements > 0) kernel(detail::make_elementwise_args(impl.shape, {this}, out.raw_mutable_data()));
+  autograd::record_clone(*this, out);
   return out;
 }
 
 Tensor Tensor::cast(DType dtype) const { return eager::cast(*this, dtype); }
 
 Tensor Tensor::to(Device device) const {
+  // The same tensor, so nothing to record: gradients pass through untouched.
   if (checked().device == device) return *this;
   throw Unavailable("Tensor::to(" + device.name() + "): this build of eager has no CUDA backend");
 }
@@ -272,7 +277,9 @@ Tensor Tensor::operator[](std::int64_t i) const {
   Strides strides = impl.strides;
   shape.erase(0);
   strides.erase(0);
-  return detail::make_view(*this, shape, strides, impl.offset + i * impl.strides[0]);
+  Tensor out = detail::make_view(*this, shape, strides, impl.offset + i * impl.strides[0]);
+  autograd::record_index(*this, i, out);
+  return out;
 }
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << t.to_string(); }

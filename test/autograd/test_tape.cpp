@@ -267,3 +267,18 @@ TEST_CASE("variable: assign keeps dtype and shape and refuses bad values", "[aut
   CHECK_THROWS_AS(none.value(), InvalidArgument);
   CHECK_THROWS_AS(Variable(Tensor(), "x"), InvalidArgument);
 }
+
+TEST_CASE("tape: braced lists of tensors or variables as sources", "[autograd][tape]") {
+  Tensor x = constant({1.0f, 2.0f});
+  Tensor y = constant({3.0f, 4.0f});
+  Variable w(constant({5.0f, 6.0f}), "w");
+  GradientTape tape(true);
+  tape.watch(x);
+  tape.watch(y);
+  Tensor z = reduce_sum(x * y * w);
+  auto by_tensor = tape.gradient(z, {x, y});
+  require_close(by_tensor[0], {15, 24});
+  require_close(by_tensor[1], {5, 12});
+  auto by_variable = tape.gradient(z, {w});
+  require_close(by_variable[0], {3, 8});
+}

@@ -1,0 +1,226 @@
+// The seed's "best practice" MNIST program in C++, on Fashion-MNIST: a
+// 784-500-10 ReLU network trained with SGD on an exponentially decaying
+// learning rate, L2 regularisation of the weights and an exponential moving
+// average of every trainable variable; validation and test accuracy use the
+// averaged weights, as in the seed.
+//
+//   fashion_mnist_mlp [--steps N] [--batch-size N] [--learning-rate X]
+//                     [--data DIR] [--eval-every N] [--seed N]
+//                     [--min-test-accuracy X]
+//
+// DIR holds the four IDX files (Debian: dataset-fashion-mnist installs them
+// in /usr/share/datasets/fashion-mnist).
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "eager/data/idx.hpp"
+#include "eager/eager.hpp"
+#include "eager/initializers.hpp"
+#include "eager/module.hpp"
+#include "eager/moving_average.hpp"
+#include "eager/optimizers.hpp"
+#include "eager/schedules.hpp"
+
+namespace {
+
+constexpr std::int64_t kValidationSize = 5000;  // held out of the training images, as the seed's input_data does
+constexpr double kLearningRateDecay = 0.99;
+constexpr double kRegularizationRate = 1e-4;
+constexpr double kMovingAverageDecay = 0.99;
+
+struct Options {
+  std::int64_t steps = 10000;
+  std::int64_t batch_size = 100;
+  double learning_rate = 0.8;
+  std::string data_dir = "/usr/share/datasets/fashion-mnist";
+  std::int64_t eval_every = 1000;
+  std::int64_t seed = 1;
+  double min_test_accuracy = 0;
+};
+
+[[noreturn]] void usage(const std::string& problem) {
+  std::fprintf(stderr,
+               "%s\nusage: fashion_mnist_mlp [--steps N] [--batch-size N] [--learning-rate X] [--data DIR]\n"
+               "                         [--eval-every N] [--seed N] [--min-test-accuracy X]\n",
+               problem.c_str());
+  std::exit(2);
+}
+
+Options parse_options(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") usage("Trains the seed's MNIST network on Fashion-MNIST.");
+    if (i + 1 >= argc) usage("missing value after " + flag);
+    const std::string value = argv[++i];
+    try {
+      if (flag == "--steps") o.steps = std::stoll(value);
+      else if (flag == "--batch-size") o.batch_size = std::stoll(value);
+      else if (flag == "--learning-rate") o.learning_rate = std::stod(value);
+      else if (flag == "--data") o.data_dir = value;
+      else if (flag == "--eval-every") o.eval_every = std::stoll(value);
+      else if (flag == "--seed") o.seed = std::stoll(value);
+      else if (flag == "--min-test-accuracy") o.min_test_accuracy = std::stod(value);
+      else usage("unknown flag " + flag);
+    } catch (const std::logic_error&) {
+      usage("bad value '" + value + "' for " + flag);
+    }
+  }
+  if (o.steps < 0 || o.batch_size <= 0 || o.eval_every <= 0) usage("steps must be >= 0, batch size and eval-every > 0");
+  return o;
+}
+
+// Images as float32 rows in [0, 1], labels as int32.
+struct Split {
+  eager::Tensor images, labels;
+  std::int64_t size() const { return labels.num_elements(); }
+};
+
+Split make_split(const eager::Tensor& images, const eager::Tensor& labels, std::int64_t begin, std::int64_t count) {
+  const eager::Tensor rows = eager::reshape(eager::slice(images, {begin, 0, 0}, {count, -1, -1}), {count, 784});
+  return {eager::cast(rows, eager::DType::Float32) / 255.0f,
+          eager::cast(eager::slice(labels, {begin}, {count}), eager::DType::Int32)};
+}
+
+class Mlp : public eager::Module {
+ public:
+  Mlp()
+      : Module("mlp"),
+        layer1_(add_module<eager::Dense>(784, 500, eager::relu, "layer1", weights_init(), bias_init())),
+        layer2_(add_module<eager::Dense>(500, 10, nullptr, "layer2", weights_init(), bias_init())) {}
+
+  eager::Tensor operator()(const eager::Tensor& x) const { return layer2_(layer1_(x)); }
+  const eager::Dense& layer1() const { return layer1_; }
+  const eager::Dense& layer2() const { return layer2_; }
+
+ private:
+  static eager::initializers::Initializer weights_init() { return eager::initializers::truncated_normal(0.0, 0.1); }
+  static eager::initializers::Initializer bias_init() { return eager::initializers::constant(0.1); }
+  eager::Dense& layer1_;
+  eager::Dense& layer2_;
+};
+
+// The network's logits computed with the moving averages of its variables
+// (the seed's average_y).
+eager::Tensor averaged_logits(const Mlp& model, const eager::ExponentialMovingAverage& ema, const eager::Tensor& x) {
+  const auto avg = [&](const eager::Variable& v) { return ema.average(v).value(); };
+  const eager::Tensor hidden =
+      eager::relu(eager::matmul(x, avg(model.layer1().weights())) + avg(model.layer1().biases()));
+  return eager::matmul(hidden, avg(model.layer2().weights())) + avg(model.layer2().biases());
+}
+
+double accuracy(const eager::Tensor& logits, const eager::Tensor& labels) {
+  const eager::Tensor predicted = eager::argmax(logits, 1, eager::DType::Int32);
+  return eager::reduce_mean(eager::cast(eager::equal(predicted, labels), eager::DType::Float32)).item<double>();
+}
+
+class Progress {
+ public:
+  explicit Progress(std::int64_t total) : total_(total), tty_(isatty(STDOUT_FILENO) != 0) {}
+
+  void update(std::int64_t step, double loss, double learning_rate) {
+    const auto now = Clock::now();
+    if (step < total_ && now - last_ < std::chrono::milliseconds(250)) return;
+    last_ = now;
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    const double rate = elapsed > 0 ? static_cast<double>(step) / elapsed : 0;
+    const double left = rate > 0 ? static_cast<double>(total_ - step) / rate : 0;
+    std::printf("%sstep %lld/%lld  loss %.4f  lr %.4f  %.0f steps/s  %.0fs left   %s", tty_ ? "\r" : "",
+                static_cast<long long>(step), static_cast<long long>(total_), loss, learning_rate, rate, left,
+                tty_ ? "" : "\n");
+    std::fflush(stdout);
+    printed_ = true;
+  }
+  // Ends the overwritten progress line before other output.
+  void break_line() {
+    if (tty_ && printed_) std::printf("\n");
+    printed_ = false;
+  }
+  double seconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  std::int64_t total_;
+  bool tty_;
+  bool printed_ = false;
+  Clock::time_point start_ = Clock::now(), last_ = Clock::now() - std::chrono::seconds(1);
+};
+
+int run(const Options& options) {
+  eager::random::set_seed(options.seed);
+  const eager::data::MnistData data = eager::data::load_mnist(options.data_dir);
+  const std::int64_t total = data.train_labels.num_elements();
+  const Split validation = make_split(data.train_images, data.train_labels, 0, kValidationSize);
+  const Split train = make_split(data.train_images, data.train_labels, kValidationSize, total - kValidationSize);
+  const Split test = make_split(data.test_images, data.test_labels, 0, data.test_labels.num_elements());
+  if (options.batch_size > train.size()) usage("batch size is larger than the training set");
+  std::printf("Fashion-MNIST: %lld training, %lld validation, %lld test images\n",
+              static_cast<long long>(train.size()), static_cast<long long>(validation.size()),
+              static_cast<long long>(test.size()));
+
+  Mlp model;
+  const std::vector<eager::Variable> variables = model.trainable_variables();
+  const std::int64_t steps_per_epoch = train.size() / options.batch_size;
+  eager::optimizers::SGD sgd(
+      eager::schedules::ExponentialDecay{options.learning_rate, steps_per_epoch, kLearningRateDecay, true});
+  eager::ExponentialMovingAverage ema(kMovingAverageDecay, sgd.iterations());
+  ema.apply(variables);
+  const auto regularizer = eager::regularizers::l2_regularizer(kRegularizationRate);
+
+  Progress progress(options.steps);
+  eager::Tensor order;
+  for (std::int64_t step = 0; step < options.steps; ++step) {
+    if (step % options.eval_every == 0) {
+      progress.break_line();
+      std::printf("After %lld training step(s), validation accuracy using average model is %.4f\n",
+                  static_cast<long long>(step), accuracy(averaged_logits(model, ema, validation.images), validation.labels));
+    }
+    // A fresh random order of the training images every epoch (next_batch).
+    const std::int64_t batch_in_epoch = step % steps_per_epoch;
+    if (batch_in_epoch == 0) order = eager::random::shuffle(eager::range(train.size()));
+    const eager::Tensor indices = eager::slice(order, {batch_in_epoch * options.batch_size}, {options.batch_size});
+    const eager::Tensor x = eager::gather(train.images, indices);
+    const eager::Tensor y = eager::gather(train.labels, indices);
+
+    eager::GradientTape tape;
+    const eager::Tensor cross_entropy =
+        eager::reduce_mean(eager::nn::sparse_softmax_cross_entropy_with_logits(y, model(x)));
+    const eager::Tensor loss =
+        cross_entropy + regularizer(model.layer1().weights()) + regularizer(model.layer2().weights());
+    const double learning_rate = sgd.learning_rate();
+    sgd.apply_gradients(tape.gradient(loss, variables), variables);
+    ema.apply(variables);
+    progress.update(step + 1, loss.item<double>(), learning_rate);
+  }
+  progress.break_line();
+
+  const double test_accuracy = accuracy(averaged_logits(model, ema, test.images), test.labels);
+  std::printf("After %lld training step(s), test accuracy using average model is %.4f (without averaging: %.4f)\n",
+              static_cast<long long>(options.steps), test_accuracy, accuracy(model(test.images), test.labels));
+  std::printf("%lld steps in %.1f s\n", static_cast<long long>(options.steps), progress.seconds());
+  if (test_accuracy < options.min_test_accuracy) {
+    std::fprintf(stderr, "test accuracy %.4f is below --min-test-accuracy %.4f\n", test_accuracy,
+                 options.min_test_accuracy);
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options options = parse_options(argc, argv);
+  try {
+    return run(options);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fashion_mnist_mlp: %s\n", e.what());
+    return 1;
+  }
+}
