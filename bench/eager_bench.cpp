@@ -3,6 +3,7 @@
 // docs/benchmarks.md for the workloads and scripts/bench.sh for the peers.
 #include <cblas.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -144,9 +145,14 @@ void bench_matmul(std::int64_t n, int samples) {
     std::vector<float> c(static_cast<std::size_t>(n * n));
     const int ni = static_cast<int>(n);
     const auto eager_op = [&] { eager::Tensor r = eager::matmul(a, b); };
+    // eager keeps OpenBLAS single-threaded and splits products over its own
+    // pool; the reference gets OpenBLAS's own threads for its calls only.
+    const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     const auto blas_op = [&] {
+      openblas_set_num_threads(threads);
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, ni, ni, ni, 1.0f, av.data(), ni, bv.data(), ni, 0.0f,
                   c.data(), ni);
+      openblas_set_num_threads(1);
     };
     const auto [t_eager, t_blas] = bench::time_median_interleaved(eager_op, blas_op, 2, samples);
     const double flops = 2.0 * static_cast<double>(n) * n * n;

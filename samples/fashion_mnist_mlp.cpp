@@ -127,7 +127,10 @@ class Progress {
 
   void update(std::int64_t step, double loss, double learning_rate) {
     const auto now = Clock::now();
-    if (step < total_ && now - last_ < std::chrono::milliseconds(250)) return;
+    // A terminal gets a line redrawn four times a second; a log file a line
+    // every five seconds.
+    const auto interval = tty_ ? std::chrono::milliseconds(250) : std::chrono::milliseconds(5000);
+    if (step < total_ && now - last_ < interval) return;
     last_ = now;
     const double elapsed = std::chrono::duration<double>(now - start_).count();
     const double rate = elapsed > 0 ? static_cast<double>(step) / elapsed : 0;

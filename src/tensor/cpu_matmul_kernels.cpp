@@ -13,20 +13,47 @@ namespace eager::detail {
 
 namespace {
 
-// Below this many multiply-adds per matrix, OpenBLAS runs one thread per call,
-// so batches are spread over our pool instead.
+// Below this many multiply-adds a product runs on one thread: splitting it
+// costs more than it saves.
 constexpr std::int64_t kSmallGemm = 64 * 64 * 64;
 
-template <class T> void gemm(const MatmulArgs& a, const T* pa, const T* pb, T* pc) {
-  const auto ta = a.transpose_a ? CblasTrans : CblasNoTrans;
-  const auto tb = a.transpose_b ? CblasTrans : CblasNoTrans;
-  const auto m = static_cast<blasint>(a.m), n = static_cast<blasint>(a.n), k = static_cast<blasint>(a.k);
-  const blasint lda = a.transpose_a ? m : k;
-  const blasint ldb = a.transpose_b ? k : n;
+// C[rows, cols] = op(A) @ op(B) for one block of the output, where A, B and C
+// point at the block's first row/column inside the full matrices.
+template <class T>
+void gemm_block(bool transpose_a, bool transpose_b, std::int64_t rows, std::int64_t cols, std::int64_t k,
+                const T* pa, std::int64_t lda, const T* pb, std::int64_t ldb, T* pc, std::int64_t ldc) {
+  const auto ta = transpose_a ? CblasTrans : CblasNoTrans;
+  const auto tb = transpose_b ? CblasTrans : CblasNoTrans;
+  const auto m = static_cast<blasint>(rows), n = static_cast<blasint>(cols), kk = static_cast<blasint>(k);
   if constexpr (std::is_same_v<T, float>)
-    cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1.0f, pa, lda, pb, ldb, 0.0f, pc, n);
+    cblas_sgemm(CblasRowMajor, ta, tb, m, n, kk, 1.0f, pa, static_cast<blasint>(lda), pb,
+                static_cast<blasint>(ldb), 0.0f, pc, static_cast<blasint>(ldc));
   else
-    cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, 1.0, pa, lda, pb, ldb, 0.0, pc, n);
+    cblas_dgemm(CblasRowMajor, ta, tb, m, n, kk, 1.0, pa, static_cast<blasint>(lda), pb,
+                static_cast<blasint>(ldb), 0.0, pc, static_cast<blasint>(ldc));
+}
+
+// One product, split over the thread pool along its larger output dimension
+// (each task runs single-threaded OpenBLAS on its block). OpenBLAS's own
+// threads stay off (see register_cpu_matmul_kernels): two sets of threads on
+// the same cores made every op after a GEMM wait for OpenBLAS's spinning
+// workers to yield.
+template <class T> void gemm(const MatmulArgs& a, const T* pa, const T* pb, T* pc) {
+  const std::int64_t m = a.m, n = a.n, k = a.k;
+  const std::int64_t lda = a.transpose_a ? m : k, ldb = a.transpose_b ? k : n;
+  const std::int64_t grain_rows = std::max<std::int64_t>(1, kSmallGemm / std::max<std::int64_t>(1, n * k));
+  const std::int64_t grain_cols = std::max<std::int64_t>(1, kSmallGemm / std::max<std::int64_t>(1, m * k));
+  if (m >= n) {
+    parallel_for(m, grain_rows, [&](std::int64_t begin, std::int64_t end) {
+      const T* block_a = a.transpose_a ? pa + begin : pa + begin * lda;
+      gemm_block(a.transpose_a, a.transpose_b, end - begin, n, k, block_a, lda, pb, ldb, pc + begin * n, n);
+    });
+  } else {
+    parallel_for(n, grain_cols, [&](std::int64_t begin, std::int64_t end) {
+      const T* block_b = a.transpose_b ? pb + begin * ldb : pb + begin;
+      gemm_block(a.transpose_a, a.transpose_b, m, end - begin, k, pa, lda, block_b, ldb, pc + begin, n);
+    });
+  }
 }
 
 template <class T> void blas_matmul(const MatmulArgs& a) {
@@ -36,6 +63,7 @@ template <class T> void blas_matmul(const MatmulArgs& a) {
   const auto one = [&](std::int64_t i) {
     gemm<T>(a, A + i * a.batch_stride_a, B + i * a.batch_stride_b, C + i * a.m * a.n);
   };
+  // Many small products: one task per group of whole products.
   if (a.batch > 1 && a.m * a.n * a.k <= kSmallGemm) {
     parallel_for(a.batch, std::max<std::int64_t>(1, kSmallGemm / (a.m * a.n * a.k)),
                  [&](std::int64_t b, std::int64_t e) {
@@ -100,6 +128,8 @@ template <class T> void int_matmul(const MatmulArgs& a) {
 }  // namespace
 
 void register_cpu_matmul_kernels(Registry& r) {
+  // eager's pool parallelises each product instead (see gemm above).
+  openblas_set_num_threads(1);
   r.matmul.at(DeviceType::CPU, DType::Float32) = &blas_matmul<float>;
   r.matmul.at(DeviceType::CPU, DType::Float64) = &blas_matmul<double>;
   r.matmul.at(DeviceType::CPU, DType::UInt8) = &int_matmul<std::uint8_t>;

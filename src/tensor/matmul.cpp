@@ -5,6 +5,7 @@
 #include <limits>
 #include <string>
 
+#include "autograd/grad_array.hpp"
 #include "autograd/gradients.hpp"
 #include "dispatch.hpp"
 #include "eager/creation.hpp"
@@ -72,7 +73,7 @@ MatmulOperand prepare_operand(const Tensor& x, bool transpose, const Shape& out_
     op.keep_alive = src;
     op.transpose = !transpose;
   } else {
-    op.keep_alive = src.contiguous();
+    op.keep_alive = autograd::untracked_contiguous(src);
     op.transpose = transpose;
   }
   op.data = op.keep_alive.raw_data();

@@ -9,6 +9,7 @@
 #include <string>
 #include <type_traits>
 
+#include "autograd/grad_array.hpp"
 #include "autograd/gradients.hpp"
 #include "dispatch.hpp"
 #include "dtype_dispatch.hpp"
@@ -65,7 +66,7 @@ Tensor move_last_axis_to(const Tensor& t, int axis) {
 
 // logits with the class axis last and contiguous: the layout the kernels read.
 Tensor rows_layout(const Tensor& t, int axis) {
-  return (axis == t.rank() - 1 ? t : move_axis_last(t, axis)).contiguous();
+  return autograd::untracked_contiguous(axis == t.rank() - 1 ? t : move_axis_last(t, axis));
 }
 
 using RecordSoftmax = void (*)(const Tensor& logits, int axis, const Tensor& out);
@@ -138,9 +139,9 @@ Tensor sparse_softmax_cross_entropy_with_logits(const Tensor& labels, const Tens
   const std::int64_t rows = loss.num_elements();
   if (rows > 0) {
     const std::int64_t classes = logits.shape()[rank - 1];
-    const Tensor y = labels.contiguous();
+    const Tensor y = autograd::untracked_contiguous(labels);
     detail::check_labels(op, y, classes);
-    const Tensor x = logits.contiguous();
+    const Tensor x = autograd::untracked_contiguous(logits);
     kernel(detail::SparseXentArgs{x.raw_data(), y.raw_data(), y.dtype() == DType::Int64, loss.raw_mutable_data(),
                                   rows, classes});
   }

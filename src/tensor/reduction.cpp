@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "autograd/grad_array.hpp"
 #include "autograd/gradients.hpp"
 #include "dispatch.hpp"
 #include "eager/autograd.hpp"
@@ -92,7 +93,7 @@ ReduceLayout reduce_layout(const Tensor& x, const std::vector<bool>& reduced) {
 
   ReduceLayout layout;
   if (adjacent) {
-    layout.in = x.contiguous();
+    layout.in = autograd::untracked_contiguous(x);
     for (int d = 0; d < rank; ++d) {
       if (first >= 0 && d >= first && d <= last) {
         if (reduced[static_cast<std::size_t>(d)]) layout.reduce *= shape[d];
@@ -284,7 +285,7 @@ Tensor cumsum(const Tensor& x, int axis, bool exclusive, bool reverse) {
   const int a = detail::existing_axis(op, axis, x);
   Tensor out = Tensor::empty(x.shape(), x.dtype(), device);
   if (out.num_elements() > 0) {
-    const Tensor in = x.contiguous();
+    const Tensor in = autograd::untracked_contiguous(x);
     detail::ScanArgs args;
     args.in = in.raw_data();
     args.out = out.raw_mutable_data();

@@ -1,6 +1,9 @@
 #include "thread_pool.hpp"
 
+#include <immintrin.h>
+
 #include <algorithm>
+#include <chrono>
 #include <exception>
 #include <utility>
 
@@ -8,6 +11,8 @@ namespace eager::detail {
 
 namespace {
 thread_local bool t_in_pool_task = false;
+// How long an idle worker polls for the next job before it sleeps.
+constexpr auto kSpinBeforeSleep = std::chrono::microseconds(200);
 }
 
 ThreadPool& ThreadPool::instance() {
@@ -25,6 +30,7 @@ ThreadPool::~ThreadPool() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
+    published_stopping_.store(true, std::memory_order_release);
   }
   wake_.notify_all();
   for (auto& w : workers_) w.join();
@@ -59,6 +65,15 @@ void ThreadPool::worker_loop() {
   std::uint64_t seen = 0;
   std::unique_lock lock(mutex_);
   for (;;) {
+    lock.unlock();
+    const auto give_up = std::chrono::steady_clock::now() + kSpinBeforeSleep;
+    for (int polls = 0; published_generation_.load(std::memory_order_acquire) == seen &&
+                        !published_stopping_.load(std::memory_order_acquire);
+         ++polls) {
+      _mm_pause();
+      if (polls % 64 == 0 && std::chrono::steady_clock::now() > give_up) break;
+    }
+    lock.lock();
     wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
     if (stopping_) return;
     seen = generation_;
@@ -81,6 +96,7 @@ void ThreadPool::run(std::int64_t n, std::int64_t grain, Trampoline trampoline, 
   next_chunk_ = 0;
   chunks_done_ = 0;
   ++generation_;
+  published_generation_.store(generation_, std::memory_order_release);
   wake_.notify_all();
   lock.release();
   work_on_current_job();

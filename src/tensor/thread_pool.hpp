@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -48,6 +49,11 @@ class ThreadPool {
   std::condition_variable wake_;
   std::condition_variable done_;
   std::uint64_t generation_ = 0;
+  // generation_ (and stopping_) mirrored for workers that spin before they
+  // sleep: a training step runs its ops back to back, and waking a sleeping
+  // thread costs more than the small ops themselves.
+  std::atomic<std::uint64_t> published_generation_{0};
+  std::atomic<bool> published_stopping_{false};
   bool stopping_ = false;
   // The current job.
   Trampoline trampoline_ = nullptr;
