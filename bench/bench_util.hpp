@@ -44,26 +44,6 @@ double time_median(Fn&& fn, int samples, int batch = 1) {
   return median(std::move(per_call));
 }
 
-// Medians of two workloads measured alternately, so that both see the same
-// background load; used where one is reported as a ratio of the other.
-template <class FnA, class FnB>
-std::pair<double, double> time_median_interleaved(FnA&& a, FnB&& b, int warmup, int samples) {
-  for (int i = 0; i < warmup; ++i) {
-    a();
-    b();
-  }
-  std::vector<double> ta, tb;
-  for (int s = 0; s < samples; ++s) {
-    auto start = Clock::now();
-    a();
-    ta.push_back(seconds_since(start));
-    start = Clock::now();
-    b();
-    tb.push_back(seconds_since(start));
-  }
-  return {median(std::move(ta)), median(std::move(tb))};
-}
-
 // One JSON object per line: {"name": ..., "value": ..., "unit": ..., extras}.
 class Line {
  public:

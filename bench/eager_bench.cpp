@@ -4,6 +4,7 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -145,16 +146,22 @@ void bench_matmul(std::int64_t n, int samples) {
     std::vector<float> c(static_cast<std::size_t>(n * n));
     const int ni = static_cast<int>(n);
     const auto eager_op = [&] { eager::Tensor r = eager::matmul(a, b); };
-    // eager keeps OpenBLAS single-threaded and splits products over its own
-    // pool; the reference gets OpenBLAS's own threads for its calls only.
-    const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     const auto blas_op = [&] {
-      openblas_set_num_threads(threads);
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, ni, ni, ni, 1.0f, av.data(), ni, bv.data(), ni, 0.0f,
                   c.data(), ni);
-      openblas_set_num_threads(1);
     };
-    const auto [t_eager, t_blas] = bench::time_median_interleaved(eager_op, blas_op, 2, samples);
+    // eager keeps OpenBLAS single-threaded and splits each product over its
+    // own pool; the reference runs with OpenBLAS's own threads. The two are
+    // timed one after the other, not alternately: OpenBLAS's workers spin for
+    // a while after each call and would slow down whatever runs next.
+    const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    openblas_set_num_threads(threads);
+    bench::warm_up(blas_op, 2);
+    const double t_blas = bench::time_median(blas_op, samples);
+    openblas_set_num_threads(1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    bench::warm_up(eager_op, 2);
+    const double t_eager = bench::time_median(eager_op, samples);
     const double flops = 2.0 * static_cast<double>(n) * n * n;
     const double g_eager = bench::gflops(flops, t_eager), g_blas = bench::gflops(flops, t_blas);
     bench::Line(name, g_blas, "GFLOP/s", "openblas").field("call", "cblas_sgemm").field("ms", t_blas * 1e3);

@@ -39,7 +39,8 @@ int main() {
     std::cout << "d2y/dx2 = " << outer.gradient(dy, x) << "\n";
   }
 
-  // A numerically stable log(1 + e^x) with its own gradient (tf.custom_gradient).
+  // log(1 + e^x) with its own gradient (tf.custom_gradient): the automatic
+  // one, e^x / (1 + e^x), is inf / inf = NaN at x = 100 in float32.
   const auto log1pexp = [](const eager::Tensor& t) {
     return eager::custom_gradient({t}, [](const std::vector<eager::Tensor>& in) {
       const eager::Tensor e = eager::exp(in[0]);

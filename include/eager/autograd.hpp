@@ -26,6 +26,8 @@ namespace eager {
 // What gradient() returns for a source the target does not depend on.
 enum class UnconnectedGradients { None, Zero };
 
+// A tape belongs to the thread that made it: it records that thread's ops
+// and must be destroyed on that thread.
 class GradientTape {
  public:
   // persistent: gradient() may be called more than once, and while the tape
@@ -79,7 +81,6 @@ class GradientTape {
 
    private:
     GradientTape& tape_;
-    bool was_paused_;
   };
   [[nodiscard]] Pause stop_recording() { return Pause(*this); }
 
@@ -102,9 +103,6 @@ class NoGradient {
   ~NoGradient();
   NoGradient(const NoGradient&) = delete;
   NoGradient& operator=(const NoGradient&) = delete;
-
- private:
-  int previous_;
 };
 
 // A function with its own gradient (tf.custom_gradient). `forward` runs with

@@ -33,20 +33,22 @@ class Variable {
 
   Tensor value() const;
   operator Tensor() const { return value(); }  // NOLINT: a variable is used where a tensor is
-  Tensor read_value() const { return handle().clone(); }
+  Tensor read_value() const;
 
   // In-place updates. The value is cast to the variable's dtype and
-  // broadcast to its shape; anything else (shape mismatch, other device,
-  // bool into a number) throws InvalidArgument and leaves the variable as it
+  // broadcast to its shape; anything else (shape mismatch, other device, a
+  // number into a bool variable, a floating or out-of-range scalar into an
+  // integer variable) throws InvalidArgument and leaves the variable as it
   // was. Not recorded on tapes, as in TensorFlow.
   void assign(const Tensor& value);
   void assign(Scalar value);
   void assign_add(const Tensor& delta);
   void assign_sub(const Tensor& delta);
 
-  // The storage itself, never recorded: for optimizers and checkpoints.
+  // The storage itself, never recorded: for optimizers and checkpoints. The
+  // handle is fixed for the variable's life: writes go into its memory.
   const Tensor& handle() const;
-  Tensor& mutable_handle();
+  Tensor mutable_handle();
 
   // True when both handles name the same variable.
   bool is_same(const Variable& other) const { return state_ == other.state_; }

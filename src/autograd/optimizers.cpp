@@ -176,7 +176,8 @@ void Optimizer::apply_gradients(const std::vector<std::pair<Tensor, Variable>>& 
       st.entries.push_back({var, std::move(slots)});
       it = st.index.emplace(&var.handle(), st.entries.size() - 1).first;
     }
-    update(var.mutable_handle(), prepared[i], st.entries[it->second].slots, step);
+    Tensor storage = var.mutable_handle();
+    update(storage, prepared[i], st.entries[it->second].slots, step);
   }
   st.iterations.assign(scalar(step.iterations + 1, DType::Int64, st.iterations.device()));
 }

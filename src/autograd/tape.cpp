@@ -33,13 +33,13 @@ std::uint64_t id_of(const Tensor& t) { return t.impl().id; }
 struct GradientTape::State {
   bool persistent;
   bool watch_accessed_variables;
-  bool paused = false;
+  int pauses = 0;  // live Pause guards
   bool used = false;  // a non-persistent tape after its gradient() call
   std::unordered_set<std::uint64_t> watched;
   std::vector<Variable> variables;
   std::deque<std::shared_ptr<const Entry>> entries;
 
-  bool recording() const { return !paused && !(used && !persistent); }
+  bool recording() const { return pauses == 0 && !(used && !persistent); }
 };
 
 namespace autograd::detail {
@@ -155,13 +155,15 @@ void GradientTape::reset() {
   recount_recording_tapes();
 }
 
-GradientTape::Pause::Pause(GradientTape& tape) : tape_(tape), was_paused_(tape.state_->paused) {
-  tape_.state_->paused = true;
+// Guards count rather than save and restore, so that they may end in any
+// order (one kept in a std::optional, another in a container).
+GradientTape::Pause::Pause(GradientTape& tape) : tape_(tape) {
+  ++tape_.state_->pauses;
   recount_recording_tapes();
 }
 
 GradientTape::Pause::~Pause() {
-  tape_.state_->paused = was_paused_;
+  --tape_.state_->pauses;
   recount_recording_tapes();
 }
 
@@ -182,9 +184,18 @@ std::vector<Tensor> GradientTape::gradient(const Tensor& target, const std::vect
   if (seed.dtype() != target.dtype()) seed = cast(seed, target.dtype());
 
   // A non-persistent tape is done: it records nothing more, not even the
-  // gradient computation (outer tapes still do).
+  // gradient computation (outer tapes still do), and its record goes when
+  // this call ends, by return or by exception.
   s.used = true;
   recount_recording_tapes();
+  struct ReleaseRecord {
+    State& tape;
+    ~ReleaseRecord() {
+      if (tape.persistent) return;
+      tape.entries.clear();
+      tape.watched.clear();
+    }
+  } release_record{s};
 
   // Entries that depend on a source, found forwards; only they can carry a
   // gradient back to a source.
@@ -250,10 +261,6 @@ std::vector<Tensor> GradientTape::gradient(const Tensor& target, const std::vect
     else if (unconnected == UnconnectedGradients::Zero) result.push_back(zeros_like(src));
     else result.emplace_back();
   }
-  if (!s.persistent) {
-    s.entries.clear();
-    s.watched.clear();
-  }
   return result;
 }
 
@@ -281,13 +288,13 @@ Tensor stop_gradient(const Tensor& t) {
   return detail::make_view(t, t.shape(), t.strides(), t.storage_offset());
 }
 
-NoGradient::NoGradient() : previous_(no_gradient_depth) {
+NoGradient::NoGradient() {
   ++no_gradient_depth;
   recount_recording_tapes();
 }
 
 NoGradient::~NoGradient() {
-  no_gradient_depth = previous_;
+  --no_gradient_depth;
   recount_recording_tapes();
 }
 

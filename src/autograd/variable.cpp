@@ -6,6 +6,7 @@
 #include "eager/variable_scope.hpp"
 #include "tape.hpp"
 #include "tensor/dispatch.hpp"
+#include "tensor/dtype_dispatch.hpp"
 
 namespace eager {
 
@@ -25,6 +26,9 @@ Variable::Variable(const Tensor& initial_value, std::string name, bool trainable
   if (!initial_value.defined()) throw InvalidArgument("Variable '" + name + "': the initial value is undefined");
   // tf.name_scope prefixes the names of variables made inside it.
   if (!current_name_scope().empty()) name = current_name_scope() + "/" + name;
+  // Not recorded: a variable starts a new history (TF gives no gradient
+  // through a variable's initial value).
+  NoGradient quiet;
   state_ = std::make_shared<State>(State{initial_value.clone(), std::move(name), trainable});
 }
 
@@ -43,10 +47,12 @@ const Tensor& Variable::handle() const {
   return state_->value;
 }
 
-Tensor& Variable::mutable_handle() {
+Tensor Variable::mutable_handle() {
   if (!state_) throw_undefined_variable("mutable_handle");
   return state_->value;
 }
+
+Tensor Variable::read_value() const { return value().clone(); }
 
 Tensor Variable::value() const {
   const Tensor& v = handle();
@@ -59,10 +65,21 @@ void Variable::assign(const Tensor& value) {
   // The value may view this variable's own memory (v.assign(reverse(v)));
   // copy it first so no element is read after being overwritten.
   const Tensor source = value.shares_storage_with(handle()) ? value.clone() : value;
-  detail::copy_into(mutable_handle(), source, ("Variable::assign '" + name() + "'").c_str());
+  Tensor destination = mutable_handle();
+  detail::copy_into(destination, source, ("Variable::assign '" + name() + "'").c_str());
 }
 
-void Variable::assign(Scalar value) { assign(scalar(value, std::nullopt, device())); }
+void Variable::assign(Scalar value) {
+  const DType target = dtype();
+  if (is_integral(target) && value.kind() == Scalar::Kind::Floating)
+    throw InvalidArgument("Variable::assign '" + name() + "': a floating-point value for an integer variable");
+  if (is_integral(target) && value.kind() == Scalar::Kind::Integer && !detail::integer_fits(value.to_int64(), target))
+    throw InvalidArgument("Variable::assign '" + name() + "': " + std::to_string(value.to_int64()) +
+                          " does not fit dtype " + std::string(dtype_name(target)));
+  // Made directly in the variable's dtype, so float64 and int64 variables
+  // keep every digit.
+  assign(scalar(value, target, device()));
+}
 
 void Variable::assign_add(const Tensor& delta) {
   NoGradient quiet;

@@ -1,9 +1,10 @@
 // CPU kernels of the fused training updates: one pass over the variable, its
 // gradient and its slots, vectorised with xsimd and split across the thread
-// pool for large variables. Each update's math is a functor whose `apply` is
-// instantiated both for xsimd batches and for scalars (the tail), so the two
-// paths cannot disagree; the functors are EAGER_HD so that a CUDA backend can
-// instantiate the same math.
+// pool for large variables. The momentum, Adam and RMSProp math is a functor
+// whose `apply` is instantiated both for xsimd batches and for scalars (the
+// tail), so the two paths cannot disagree; the functors are EAGER_HD so that a
+// CUDA backend can instantiate the same math. SGD and the moving average are
+// one fused multiply-add each, written in place.
 #include <xsimd/xsimd.hpp>
 
 #include <cmath>

@@ -1,6 +1,8 @@
 #include "thread_pool.hpp"
 
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -13,6 +15,14 @@ namespace {
 thread_local bool t_in_pool_task = false;
 // How long an idle worker polls for the next job before it sleeps.
 constexpr auto kSpinBeforeSleep = std::chrono::microseconds(200);
+
+void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
 }
 
 ThreadPool& ThreadPool::instance() {
@@ -70,7 +80,7 @@ void ThreadPool::worker_loop() {
     for (int polls = 0; published_generation_.load(std::memory_order_acquire) == seen &&
                         !published_stopping_.load(std::memory_order_acquire);
          ++polls) {
-      _mm_pause();
+      cpu_relax();
       if (polls % 64 == 0 && std::chrono::steady_clock::now() > give_up) break;
     }
     lock.lock();

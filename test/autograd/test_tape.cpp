@@ -282,3 +282,60 @@ TEST_CASE("tape: braced lists of tensors or variables as sources", "[autograd][t
   auto by_variable = tape.gradient(z, {w});
   require_close(by_variable[0], {3, 8});
 }
+
+TEST_CASE("tape: guards may end in any order", "[autograd][tape]") {
+  Tensor x = constant({2.0f});
+  GradientTape tape(true);
+  tape.watch(x);
+  {
+    auto first = std::make_unique<NoGradient>();
+    auto second = std::make_unique<NoGradient>();
+    first.reset();
+    CHECK_FALSE(tape.gradient(x * x, x).defined());
+    second.reset();
+  }
+  require_close(tape.gradient(x * x, x), {4});
+  {
+    auto first = std::make_unique<GradientTape::Pause>(tape);
+    auto second = std::make_unique<GradientTape::Pause>(tape);
+    first.reset();
+    CHECK_FALSE(tape.gradient(x * x, x).defined());
+    second.reset();
+  }
+  require_close(tape.gradient(x * x, x), {4});
+}
+
+TEST_CASE("tape: a failing gradient rule leaves a non-persistent tape finished", "[autograd][tape]") {
+  Tensor x = constant({1.0});
+  GradientTape tape;
+  tape.watch(x);
+  Tensor y = custom_gradient({x}, [](const std::vector<Tensor>& in) {
+    return CustomGradientResult{{in[0] * 2.0}, [](const std::vector<Tensor>&) -> std::vector<Tensor> {
+                                  throw DataLoss("backward failed");
+                                }};
+  })[0];
+  CHECK_THROWS_AS(tape.gradient(y, x), DataLoss);
+  CHECK_THROWS_AS(tape.gradient(y, x), FailedPrecondition);
+}
+
+TEST_CASE("variable: its initial value starts a new history; read_value is recorded", "[autograd][variable]") {
+  Tensor x = constant({3.0f});
+  GradientTape tape(true);
+  tape.watch(x);
+  Variable v(x * 2.0f, "v");
+  CHECK_FALSE(tape.gradient(v.value() * 1.0f, x).defined());
+  require_close(tape.gradient(v.read_value() * 5.0f, v), {5});
+}
+
+TEST_CASE("variable: scalar assignment in the variable's own dtype", "[autograd][variable]") {
+  Variable d(constant({0.0, 0.0}), "d");
+  d.assign(0.1);
+  CHECK(d.value().to_vector<double>()[0] == 0.1);
+  Variable big(scalar(0, DType::Int64), "big");
+  big.assign(std::int64_t{3'000'000'000});
+  CHECK(big.value().item<std::int64_t>() == 3'000'000'000);
+  Variable small(scalar(0), "small");
+  CHECK_THROWS_WITH(small.assign(std::int64_t{3'000'000'000}), Catch::Contains("does not fit") && Catch::Contains("'small'"));
+  CHECK_THROWS_WITH(small.assign(2.5), Catch::Contains("floating-point value for an integer variable"));
+  CHECK(small.value().item<int>() == 0);
+}
