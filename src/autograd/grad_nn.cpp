@@ -69,6 +69,14 @@ void record_softmax_cross_entropy(const Tensor& labels, const Tensor& logits, in
   });
 }
 
+void record_l2_loss(const Tensor& t, const Tensor& loss) {
+  if (!any_recording()) return;
+  // loss = sum(t^2) / 2: d/dt = g t, with g a 0-d tensor broadcast in one pass.
+  record("l2_loss", {t}, {loss}, [](const GradContext& c) {
+    return std::vector<Tensor>{fit_to(c.grad() * c.input(0), c.input(0))};
+  });
+}
+
 void record_sigmoid_cross_entropy(const Tensor& labels, const Tensor& logits, const Tensor& loss) {
   if (!any_recording()) return;
   // loss = max(x, 0) - x z + log(1 + e^-|x|) = -z log(sigmoid(x)) - (1 - z) log(1 - sigmoid(x)):

@@ -31,6 +31,7 @@ void record_log_softmax(const Tensor& logits, int axis, const Tensor& out);
 void record_sparse_softmax_cross_entropy(const Tensor& labels, const Tensor& logits, const Tensor& loss);
 void record_softmax_cross_entropy(const Tensor& labels, const Tensor& logits, int axis, const Tensor& loss);
 void record_sigmoid_cross_entropy(const Tensor& labels, const Tensor& logits, const Tensor& loss);
+void record_l2_loss(const Tensor& t, const Tensor& loss);
 
 // Shape and data-movement ops (grad_array.cpp).
 void record_reshape(const Tensor& x, const Tensor& out);

@@ -1,7 +1,7 @@
 // Dispatch of eager::nn: argument checks and moving the class axis last for
 // the fused kernels. sigmoid_cross_entropy_with_logits and l2_loss are
-// composites of public ops: they have no row structure to fuse. The first is
-// still recorded as one op, for its gradient at 0.
+// composites of public ops: they have no row structure to fuse. Both are
+// still recorded as one op each (see their comments).
 #include "eager/nn.hpp"
 
 #include <optional>
@@ -188,7 +188,16 @@ Tensor sigmoid_cross_entropy_with_logits(const Tensor& labels, const Tensor& log
 Tensor l2_loss(const Tensor& t) {
   detail::common_device("l2_loss", {&t});
   detail::check_float("l2_loss", "t", t);
-  return reduce_sum(square(t)) * 0.5;
+  Tensor loss;
+  {
+    // Recorded as one op: its gradient g * t is one pass over t, where the
+    // pieces' rules would make three (2t, the broadcast g, their product).
+    std::optional<NoGradient> unrecorded;
+    if (autograd::any_recording()) unrecorded.emplace();
+    loss = reduce_sum(square(t)) * 0.5;
+  }
+  autograd::record_l2_loss(t, loss);
+  return loss;
 }
 
 }  // namespace nn
