@@ -1,12 +1,11 @@
 // GradientTape: recording and the backward walk.
 #include "tape.hpp"
 
+#include "id_map.hpp"
+
 #include <algorithm>
-#include <deque>
 #include <memory>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "eager/array_ops.hpp"
 #include "eager/autograd.hpp"
@@ -35,9 +34,9 @@ struct GradientTape::State {
   bool watch_accessed_variables;
   int pauses = 0;  // live Pause guards
   bool used = false;  // a non-persistent tape after its gradient() call
-  std::unordered_set<std::uint64_t> watched;
+  autograd::IdSet watched;
   std::vector<Variable> variables;
-  std::deque<std::shared_ptr<const Entry>> entries;
+  std::vector<std::shared_ptr<const Entry>> entries;
 
   bool recording() const { return pauses == 0 && !(used && !persistent); }
 };
@@ -65,9 +64,13 @@ void check_floating(const char* what, const Tensor& t) {
                           "; gradients are defined only for floating-point tensors (cast it first)");
 }
 
-void add_into(std::unordered_map<std::uint64_t, Tensor>& grads, std::uint64_t id, const Tensor& g) {
-  auto [it, inserted] = grads.try_emplace(id, g);
-  if (!inserted) it->second = add(it->second, g);
+// Gradients found so far, by tensor id; an undefined value means none (or
+// one already handed to the op that produced the tensor).
+using GradientMap = autograd::IdMap<Tensor>;
+
+void add_into(GradientMap& grads, std::uint64_t id, const Tensor& g) {
+  auto [stored, inserted] = grads.insert(id, g);
+  if (!inserted) *stored = stored->defined() ? add(*stored, g) : g;
 }
 
 }  // namespace
@@ -82,7 +85,7 @@ void record(const char* op, std::vector<Tensor> inputs, std::vector<Tensor> outp
     if (!tape->recording()) continue;
     const std::vector<Tensor>& in = entry ? entry->inputs : inputs;
     const bool watched = std::any_of(in.begin(), in.end(), [&](const Tensor& t) {
-      return t.defined() && is_floating(t.dtype()) && tape->watched.count(id_of(t));
+      return t.defined() && is_floating(t.dtype()) && tape->watched.contains(id_of(t));
     });
     if (!watched) continue;
     if (!entry) {
@@ -93,7 +96,7 @@ void record(const char* op, std::vector<Tensor> inputs, std::vector<Tensor> outp
     }
     tape->entries.push_back(entry);
     for (const Tensor& out : entry->outputs)
-      if (is_floating(out.dtype())) tape->watched.insert(id_of(out));
+      if (is_floating(out.dtype())) tape->watched.insert(id_of(out), {});
   }
 }
 
@@ -101,7 +104,7 @@ void variable_accessed(const Variable& variable) {
   if (!variable.trainable() || !is_floating(variable.dtype())) return;
   for (GradientTape::State* tape : tape_stack) {
     if (!tape->recording() || !tape->watch_accessed_variables) continue;
-    if (tape->watched.insert(id_of(variable.handle())).second) tape->variables.push_back(variable);
+    if (tape->watched.insert(id_of(variable.handle()), {}).second) tape->variables.push_back(variable);
   }
 }
 
@@ -136,13 +139,13 @@ GradientTape::~GradientTape() {
 
 void GradientTape::watch(const Tensor& t) {
   check_floating("GradientTape::watch: the tensor", t);
-  state_->watched.insert(id_of(t));
+  state_->watched.insert(id_of(t), {});
 }
 
 void GradientTape::watch(const Variable& v) {
   if (!v.defined()) throw InvalidArgument("GradientTape::watch: undefined variable");
   check_floating(("GradientTape::watch: variable '" + v.name() + "'").c_str(), v.handle());
-  if (state_->watched.insert(id_of(v.handle())).second) state_->variables.push_back(v);
+  if (state_->watched.insert(id_of(v.handle()), {}).second) state_->variables.push_back(v);
 }
 
 std::vector<Variable> GradientTape::watched_variables() const { return state_->variables; }
@@ -200,23 +203,25 @@ std::vector<Tensor> GradientTape::gradient(const Tensor& target, const std::vect
   // Entries that depend on a source, found forwards; only they can carry a
   // gradient back to a source.
   // Sources this tape never watched get no gradient, as in TensorFlow.
-  std::unordered_set<std::uint64_t> source_ids, reached;
+  autograd::IdSet source_ids, reached;
   for (const Tensor& src : sources)
-    if (s.watched.count(id_of(src))) source_ids.insert(id_of(src));
-  reached = source_ids;
+    if (s.watched.contains(id_of(src))) {
+      source_ids.insert(id_of(src), {});
+      reached.insert(id_of(src), {});
+    }
   const std::size_t count = s.entries.size();
   std::vector<bool> relevant(count, false);
   for (std::size_t i = 0; i < count; ++i) {
     const Entry& e = *s.entries[i];
     if (std::none_of(e.inputs.begin(), e.inputs.end(),
-                     [&](const Tensor& t) { return t.defined() && reached.count(id_of(t)); }))
+                     [&](const Tensor& t) { return t.defined() && reached.contains(id_of(t)); }))
       continue;
     relevant[i] = true;
-    for (const Tensor& out : e.outputs) reached.insert(id_of(out));
+    for (const Tensor& out : e.outputs) reached.insert(id_of(out), {});
   }
 
-  std::unordered_map<std::uint64_t, Tensor> grads;
-  grads.emplace(id_of(target), seed);
+  GradientMap grads;
+  grads.insert(id_of(target), seed);
   // Recording order is a topological order, so walking it backwards sees
   // every use of a tensor before the op that produced it.
   for (std::size_t i = count; i-- > 0;) {
@@ -226,18 +231,19 @@ std::vector<Tensor> GradientTape::gradient(const Tensor& target, const std::vect
     std::vector<Tensor> output_grads(e.outputs.size());
     bool any = false;
     for (std::size_t k = 0; k < e.outputs.size(); ++k) {
-      auto it = grads.find(id_of(e.outputs[k]));
-      if (it == grads.end()) continue;
-      output_grads[k] = it->second;
+      const std::uint64_t id = id_of(e.outputs[k]);
+      Tensor* found = grads.find(id);
+      if (!found || !found->defined()) continue;
+      output_grads[k] = *found;
       any = true;
-      if (!source_ids.count(it->first)) grads.erase(it);
+      if (!source_ids.contains(id)) *found = Tensor();  // its memory can go once the op has used it
     }
     if (!any) continue;
     for (std::size_t k = 0; k < e.outputs.size(); ++k)
       if (!output_grads[k].defined()) output_grads[k] = zeros_like(e.outputs[k]);
     std::vector<bool> needed(e.inputs.size());
     for (std::size_t k = 0; k < e.inputs.size(); ++k)
-      needed[k] = e.inputs[k].defined() && is_floating(e.inputs[k].dtype()) && reached.count(id_of(e.inputs[k]));
+      needed[k] = e.inputs[k].defined() && is_floating(e.inputs[k].dtype()) && reached.contains(id_of(e.inputs[k]));
     const std::vector<Tensor> input_grads = e.backward(autograd::GradContext{e.inputs, e.outputs, output_grads, needed});
     if (input_grads.size() != e.inputs.size())
       throw std::logic_error(std::string("gradient rule of ") + e.op + " returned " +
@@ -256,8 +262,8 @@ std::vector<Tensor> GradientTape::gradient(const Tensor& target, const std::vect
   std::vector<Tensor> result;
   result.reserve(sources.size());
   for (const Tensor& src : sources) {
-    auto it = source_ids.count(id_of(src)) ? grads.find(id_of(src)) : grads.end();
-    if (it != grads.end()) result.push_back(it->second.dtype() == src.dtype() ? it->second : cast(it->second, src.dtype()));
+    const Tensor* found = source_ids.contains(id_of(src)) ? grads.find(id_of(src)) : nullptr;
+    if (found && found->defined()) result.push_back(found->dtype() == src.dtype() ? *found : cast(*found, src.dtype()));
     else if (unconnected == UnconnectedGradients::Zero) result.push_back(zeros_like(src));
     else result.emplace_back();
   }
