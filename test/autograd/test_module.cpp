@@ -14,20 +14,10 @@
 
 using namespace eager;
 using eager::test::as_doubles;
+using eager::test::MessageContains;
 using eager::test::require_close;
 
 namespace {
-
-// CHECK_THROWS_MATCHES checks the type; this checks part of the message.
-class MessageContains : public Catch::MatcherBase<std::exception> {
- public:
-  explicit MessageContains(std::string part) : part_(std::move(part)) {}
-  bool match(const std::exception& e) const override { return std::string(e.what()).find(part_) != std::string::npos; }
-  std::string describe() const override { return "has a message containing \"" + part_ + "\""; }
-
- private:
-  std::string part_;
-};
 
 std::vector<std::string> paths_of(const std::vector<std::pair<std::string, Variable>>& named) {
   std::vector<std::string> paths;

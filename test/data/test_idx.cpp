@@ -19,8 +19,10 @@
 
 #include "eager/data/idx.hpp"
 #include "eager/eager.hpp"
+#include "tensor/test_util.hpp"
 
 using namespace eager;
+using eager::test::MessageContains;
 using eager::data::load_mnist;
 using eager::data::read_idx;
 namespace fs = std::filesystem;
@@ -83,17 +85,6 @@ Bytes read_file(const fs::path& path) {
 
 std::string fixture(const std::string& name) { return (kFixtures / name).string(); }
 
-// Matches an exception whose what() contains `part` (for CHECK_THROWS_MATCHES,
-// which checks the exception type as well, unlike CHECK_THROWS_WITH).
-class MessageContains : public Catch::MatcherBase<std::exception> {
- public:
-  explicit MessageContains(std::string part) : part_(std::move(part)) {}
-  bool match(const std::exception& e) const override { return std::string(e.what()).find(part_) != std::string::npos; }
-  std::string describe() const override { return "has a message containing \"" + part_ + "\""; }
-
- private:
-  std::string part_;
-};
 
 }  // namespace
 

@@ -4,8 +4,10 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <exception>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "eager/eager.hpp"
@@ -50,6 +52,18 @@ inline void require_close(const Tensor& actual, const Tensor& expected, double r
   REQUIRE(actual.shape() == expected.shape());
   require_close(actual, as_doubles(expected), rtol, atol);
 }
+
+// Matches an exception whose what() contains `part` (for CHECK_THROWS_MATCHES,
+// which checks the exception type as well, unlike CHECK_THROWS_WITH).
+class MessageContains : public Catch::MatcherBase<std::exception> {
+ public:
+  explicit MessageContains(std::string part) : part_(std::move(part)) {}
+  bool match(const std::exception& e) const override { return std::string(e.what()).find(part_) != std::string::npos; }
+  std::string describe() const override { return "has a message containing \"" + part_ + "\""; }
+
+ private:
+  std::string part_;
+};
 
 // Tolerances for comparing a dtype's result with a float64 reference.
 inline double rtol_for(DType dtype) { return dtype == DType::Float32 ? 2e-5 : dtype == DType::Float64 ? 1e-12 : 0; }
