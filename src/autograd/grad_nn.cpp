@@ -1,7 +1,7 @@
 // Gradient rules of the fused eager::nn ops (softmax, log_softmax, the
 // cross-entropies), written with public ops, nn::softmax among them, so that
-// outer tapes can differentiate them again. l2_loss is a composite and needs
-// no rule of its own.
+// outer tapes can differentiate them again; l2_loss and the sigmoid
+// cross-entropy, composites recorded as one op each, are here too.
 #include "autograd/gradients.hpp"
 #include "eager/array_ops.hpp"
 #include "eager/math.hpp"
@@ -73,7 +73,7 @@ void record_l2_loss(const Tensor& t, const Tensor& loss) {
   if (!any_recording()) return;
   // loss = sum(t^2) / 2: d/dt = g t, with g a 0-d tensor broadcast in one pass.
   record("l2_loss", {t}, {loss}, [](const GradContext& c) {
-    return std::vector<Tensor>{fit_to(c.grad() * c.input(0), c.input(0))};
+    return std::vector<Tensor>{c.grad() * c.input(0)};
   });
 }
 

@@ -6,10 +6,8 @@
 
 #include "eager/creation.hpp"
 #include "eager/error.hpp"
-#include "eager/math.hpp"
 #include "eager/nn.hpp"
 #include "eager/random.hpp"
-#include "eager/reduce.hpp"
 
 namespace eager {
 namespace {
@@ -136,12 +134,9 @@ Regularizer l2_regularizer(double scale) {
 
 Regularizer l2(double l) {
   require_scale("l2", l);
-  return [l](const Tensor& weights) {
-    if (weights.defined() && !is_floating(weights.dtype()))
-      throw InvalidArgument("regularizers::l2: weights must be float32 or float64, got " +
-                            std::string(dtype_name(weights.dtype())));
-    return reduce_sum(square(weights)) * l;
-  };
+  // l * sum(w^2) = 2l * l2_loss(w), exactly (a power-of-two factor), with
+  // l2_loss's one-pass gradient and its dtype check.
+  return [l](const Tensor& weights) { return nn::l2_loss(weights) * (2 * l); };
 }
 
 }  // namespace eager::regularizers

@@ -134,21 +134,22 @@ void Optimizer::apply_gradients(const std::vector<std::pair<Tensor, Variable>>& 
     const auto& [grad, var] = grads_and_vars[i];
     if (!var.defined()) throw InvalidArgument(fmt::format("{}: variable {} is undefined", op, i));
     if (!grad.defined()) continue;
-    const std::string var_desc = "variable '" + var.name() + "' (" + detail::describe(var.handle()) + ")";
+    // Built only for a message: this loop runs for every variable of every step.
+    const auto var_desc = [&] { return "variable '" + var.name() + "' (" + detail::describe(var.handle()) + ")"; };
     if (!is_floating(var.dtype()))
-      throw InvalidArgument(op + ": " + var_desc + " is not floating point; only float32 and float64 variables " +
+      throw InvalidArgument(op + ": " + var_desc() + " is not floating point; only float32 and float64 variables " +
                             "can be trained");
     if (!is_floating(grad.dtype()))
-      throw InvalidArgument(op + ": the gradient of " + var_desc + " is " + detail::describe(grad) +
+      throw InvalidArgument(op + ": the gradient of " + var_desc() + " is " + detail::describe(grad) +
                             "; gradients must be floating point");
     if (grad.shape() != var.shape())
-      throw InvalidArgument(op + ": the gradient of " + var_desc + " has shape " + grad.shape().to_string() +
+      throw InvalidArgument(op + ": the gradient of " + var_desc() + " has shape " + grad.shape().to_string() +
                             "; it must have the variable's shape");
     if (grad.device() != var.device())
-      throw InvalidArgument(op + ": the gradient of " + var_desc + " is on " + grad.device().name() +
+      throw InvalidArgument(op + ": the gradient of " + var_desc() + " is on " + grad.device().name() +
                             " but the variable is on " + var.device().name());
     check_kernel(var.device(), var.dtype());
-    Tensor g = grad.dtype() == var.dtype() ? grad.contiguous() : cast(grad, var.dtype()).contiguous();
+    Tensor g = grad.dtype() == var.dtype() ? grad.contiguous() : cast(grad, var.dtype());
     if (g.shares_storage_with(var.handle())) g = g.clone();
     prepared[i] = std::move(g);
     any_gradient = true;
@@ -158,7 +159,8 @@ void Optimizer::apply_gradients(const std::vector<std::pair<Tensor, Variable>>& 
     for (const auto& pair : grads_and_vars) names.push_back("'" + pair.second.name() + "'");
     throw InvalidArgument(fmt::format("{}: no gradients provided for any variable: [{}]", op, fmt::join(names, ", ")));
   }
-  const Step step{st.step(), st.learning_rate(st.step())};
+  const std::int64_t iterations = st.step();
+  const Step step{iterations, st.learning_rate(iterations)};
   if (!std::isfinite(step.learning_rate))
     throw InvalidArgument(fmt::format("{}: the learning rate at step {} is {}", op, step.iterations,
                                       step.learning_rate));

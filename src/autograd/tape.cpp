@@ -57,10 +57,12 @@ void recount_recording_tapes() {
   autograd::detail::recording_tapes = n;
 }
 
-void check_floating(const char* what, const Tensor& t) {
-  if (!t.defined()) throw InvalidArgument(std::string(what) + " is an undefined (default-constructed) tensor");
+// `what` names the tensor in the message; it is called only to throw, so the
+// per-step calls in gradient() build no strings.
+template <class What> void check_floating(const What& what, const Tensor& t) {
+  if (!t.defined()) throw InvalidArgument(std::string(what()) + " is an undefined (default-constructed) tensor");
   if (!is_floating(t.dtype()))
-    throw InvalidArgument(std::string(what) + " has dtype " + std::string(dtype_name(t.dtype())) +
+    throw InvalidArgument(std::string(what()) + " has dtype " + std::string(dtype_name(t.dtype())) +
                           "; gradients are defined only for floating-point tensors (cast it first)");
 }
 
@@ -78,7 +80,7 @@ void add_into(GradientMap& grads, std::uint64_t id, const Tensor& g) {
 namespace autograd {
 
 void record(const char* op, std::vector<Tensor> inputs, std::vector<Tensor> outputs, Backward backward) {
-  if (no_gradient_depth > 0) return;
+  if (!any_recording()) return;  // also covers NoGradient, for callers that did not check
   if (std::none_of(outputs.begin(), outputs.end(), [](const Tensor& t) { return is_floating(t.dtype()); })) return;
   std::shared_ptr<Entry> entry;
   for (GradientTape::State* tape : tape_stack) {
@@ -138,13 +140,13 @@ GradientTape::~GradientTape() {
 }
 
 void GradientTape::watch(const Tensor& t) {
-  check_floating("GradientTape::watch: the tensor", t);
+  check_floating([] { return "GradientTape::watch: the tensor"; }, t);
   state_->watched.insert(id_of(t), {});
 }
 
 void GradientTape::watch(const Variable& v) {
   if (!v.defined()) throw InvalidArgument("GradientTape::watch: undefined variable");
-  check_floating(("GradientTape::watch: variable '" + v.name() + "'").c_str(), v.handle());
+  check_floating([&] { return "GradientTape::watch: variable '" + v.name() + "'"; }, v.handle());
   if (state_->watched.insert(id_of(v.handle()), {}).second) state_->variables.push_back(v);
 }
 
@@ -177,9 +179,9 @@ std::vector<Tensor> GradientTape::gradient(const Tensor& target, const std::vect
     throw FailedPrecondition(
         "GradientTape::gradient: a non-persistent tape can compute gradients only once; "
         "construct it with persistent=true to call gradient() several times");
-  check_floating("GradientTape::gradient: the target", target);
+  check_floating([] { return "GradientTape::gradient: the target"; }, target);
   for (std::size_t i = 0; i < sources.size(); ++i)
-    check_floating(("GradientTape::gradient: source " + std::to_string(i)).c_str(), sources[i]);
+    check_floating([i] { return "GradientTape::gradient: source " + std::to_string(i); }, sources[i]);
   Tensor seed = output_gradient.defined() ? output_gradient : ones_like(target);
   if (!(seed.shape() == target.shape()))
     throw InvalidArgument("GradientTape::gradient: output_gradient has shape " + seed.shape().to_string() +

@@ -41,15 +41,17 @@ void gemm_block(bool transpose_a, bool transpose_b, std::int64_t rows, std::int6
 template <class T> void gemm(const MatmulArgs& a, const T* pa, const T* pb, T* pc) {
   const std::int64_t m = a.m, n = a.n, k = a.k;
   const std::int64_t lda = a.transpose_a ? m : k, ldb = a.transpose_b ? k : n;
-  const std::int64_t grain_rows = std::max<std::int64_t>(1, kSmallGemm / std::max<std::int64_t>(1, n * k));
-  const std::int64_t grain_cols = std::max<std::int64_t>(1, kSmallGemm / std::max<std::int64_t>(1, m * k));
+  // The grain keeps each block at kSmallGemm multiply-adds or more.
+  const auto grain = [&](std::int64_t other) {
+    return std::max<std::int64_t>(1, kSmallGemm / std::max<std::int64_t>(1, other * k));
+  };
   if (m >= n) {
-    parallel_for(m, grain_rows, [&](std::int64_t begin, std::int64_t end) {
+    parallel_for(m, grain(n), [&](std::int64_t begin, std::int64_t end) {
       const T* block_a = a.transpose_a ? pa + begin : pa + begin * lda;
       gemm_block(a.transpose_a, a.transpose_b, end - begin, n, k, block_a, lda, pb, ldb, pc + begin * n, n);
     });
   } else {
-    parallel_for(n, grain_cols, [&](std::int64_t begin, std::int64_t end) {
+    parallel_for(n, grain(m), [&](std::int64_t begin, std::int64_t end) {
       const T* block_b = a.transpose_b ? pb + begin * ldb : pb + begin;
       gemm_block(a.transpose_a, a.transpose_b, m, end - begin, k, pa, lda, block_b, ldb, pc + begin, n);
     });

@@ -4,7 +4,6 @@
 // still recorded as one op each (see their comments).
 #include "eager/nn.hpp"
 
-#include <optional>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -176,8 +175,7 @@ Tensor sigmoid_cross_entropy_with_logits(const Tensor& labels, const Tensor& log
   {
     // Recorded as one op: differentiating the pieces of the stable form would
     // give -z instead of 1/2 - z at x = 0, where relu and abs have kinks.
-    std::optional<NoGradient> unrecorded;
-    if (autograd::any_recording()) unrecorded.emplace();
+    NoGradient unrecorded;
     const Tensor z = cast(labels, logits.dtype());
     loss = relu(logits) - logits * z + log1p(exp(-abs(logits)));
   }
@@ -192,8 +190,7 @@ Tensor l2_loss(const Tensor& t) {
   {
     // Recorded as one op: its gradient g * t is one pass over t, where the
     // pieces' rules would make three (2t, the broadcast g, their product).
-    std::optional<NoGradient> unrecorded;
-    if (autograd::any_recording()) unrecorded.emplace();
+    NoGradient unrecorded;
     loss = reduce_sum(square(t)) * 0.5;
   }
   autograd::record_l2_loss(t, loss);

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -251,8 +250,7 @@ Tensor reduce_logsumexp(const Tensor& x, const std::vector<int>& axes, bool keep
   {
     // Recorded as one op with its own rule: the composite's gradient would
     // route through the maximum and its tie handling for nothing.
-    std::optional<NoGradient> unrecorded;
-    if (autograd::any_recording()) unrecorded.emplace();
+    NoGradient unrecorded;
     const Tensor xf = is_floating(x.dtype()) ? x : cast(x, DType::Float32);
     const Tensor m = reduce_max(xf, axes, true);
     // An infinite (or NaN) maximum would turn x - max into NaN for a slice of

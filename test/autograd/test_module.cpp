@@ -13,6 +13,7 @@
 #include "tensor/test_util.hpp"
 
 using namespace eager;
+using eager::test::names_of;
 using eager::test::as_doubles;
 using eager::test::MessageContains;
 using eager::test::require_close;
@@ -23,12 +24,6 @@ std::vector<std::string> paths_of(const std::vector<std::pair<std::string, Varia
   std::vector<std::string> paths;
   for (const auto& [path, variable] : named) paths.push_back(path);
   return paths;
-}
-
-std::vector<std::string> names_of(const std::vector<Variable>& variables) {
-  std::vector<std::string> names;
-  for (const Variable& v : variables) names.push_back(v.name());
-  return names;
 }
 
 // A two-layer perceptron with a non-trainable step counter between its layers.
@@ -409,7 +404,7 @@ TEST_CASE("initializer: l2 regularizers", "[initializer]") {
   CHECK_THROWS_MATCHES(regularizers::l2_regularizer(-1), InvalidArgument,
                        Catch::Message("regularizers::l2_regularizer: the scale must be finite and >= 0, got -1"));
   CHECK_THROWS_MATCHES(regularizers::l2(0.01)(constant({1, 2})), InvalidArgument,
-                       Catch::Message("regularizers::l2: weights must be float32 or float64, got int32"));
+                       MessageContains("l2_loss: t must be float32 or float64, got int32"));
 
   // d/dw scale * sum(w^2) / 2 = scale * w.
   Variable v(w, "w");

@@ -14,6 +14,7 @@
 #include "tensor/test_util.hpp"
 
 using namespace eager;
+using eager::test::names_of;
 using eager::test::as_doubles;
 using eager::test::require_close;
 using eager::test::rtol_for;
@@ -61,12 +62,6 @@ Variable run_steps(optimizers::Optimizer& opt, DType dtype, std::vector<double>&
   }
   CHECK(opt.iterations().handle().item<std::int64_t>() == kSteps);
   return w;
-}
-
-std::vector<std::string> names_of(const std::vector<Variable>& variables) {
-  std::vector<std::string> names;
-  for (const Variable& v : variables) names.push_back(v.name());
-  return names;
 }
 
 }  // namespace

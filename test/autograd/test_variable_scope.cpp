@@ -8,17 +8,12 @@
 #include "tensor/test_util.hpp"
 
 using namespace eager;
+using eager::test::names_of;
 using eager::test::as_doubles;
 using eager::test::require_close;
 namespace v1 = eager::compat::v1;
 
 namespace {
-
-std::vector<std::string> names_of(const std::vector<Variable>& variables) {
-  std::vector<std::string> names;
-  for (const Variable& v : variables) names.push_back(v.name());
-  return names;
-}
 
 const std::string kAlreadyExists =
     "get_variable: Variable foo/v already exists, disallowed. Did you mean to set reuse=True or "

@@ -65,6 +65,13 @@ class MessageContains : public Catch::MatcherBase<std::exception> {
   std::string part_;
 };
 
+// The names of the variables, in order.
+inline std::vector<std::string> names_of(const std::vector<Variable>& variables) {
+  std::vector<std::string> names;
+  for (const Variable& v : variables) names.push_back(v.name());
+  return names;
+}
+
 // Tolerances for comparing a dtype's result with a float64 reference.
 inline double rtol_for(DType dtype) { return dtype == DType::Float32 ? 2e-5 : dtype == DType::Float64 ? 1e-12 : 0; }
 
