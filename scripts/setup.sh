@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config ccache
   libxtensor-dev libxsimd-dev libfmt-dev libopenblas-dev zlib1g-dev
+  libprotobuf-dev protobuf-compiler
   catch2 dataset-fashion-mnist
 )
 
