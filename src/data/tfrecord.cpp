@@ -101,7 +101,7 @@ struct TFRecordWriter::Impl {
       }
       deflating = true;
     }
-    buffer = std::make_unique<unsigned char[]>(kBufferSize);
+    buffer = std::make_unique_for_overwrite<unsigned char[]>(kBufferSize);
   }
   ~Impl() {
     if (deflating) deflateEnd(&zs);
@@ -260,9 +260,9 @@ struct TFRecordReader::Impl {
         throw ResourceExhausted("TFRecordReader: zlib could not start decompressing " + in_quotes(path));
       }
       inflating = true;
-      compressed_input = std::make_unique<unsigned char[]>(kCompressedInputSize);
+      compressed_input = std::make_unique_for_overwrite<unsigned char[]>(kCompressedInputSize);
     }
-    buffer = std::make_unique<char[]>(kBufferSize);
+    buffer = std::make_unique_for_overwrite<char[]>(kBufferSize);
   }
   ~Impl() {
     if (inflating) inflateEnd(&zs);

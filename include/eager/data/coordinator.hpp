@@ -242,8 +242,10 @@ class QueueRunner {
         }
       }
     } catch (...) {
-      state.queue.close(true);
+      // Stop first: a consumer that finds the queue closed may then rely on
+      // should_stop() and raise_requested_exception() telling it why.
       coord.request_stop(std::current_exception());
+      state.queue.close(true);
     }
     finished(state);
   }

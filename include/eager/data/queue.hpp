@@ -166,29 +166,43 @@ class Queue {
  private:
   enum class Side { Enqueue, Dequeue };
 
-  // A waiter's place in its side's line; only the first in line may move
-  // elements. Constructed and destroyed with mutex_ held.
+  // A blocked caller's place in its side's line. Only the first in line may
+  // move elements, and each waiter has its own condition variable, so an
+  // element arriving wakes the one thread that can take it rather than every
+  // waiter. Constructed, waited on and destroyed with mutex_ held.
   class Turn {
    public:
-    Turn(Queue& q, Side side) : q_(q), side_(side), id_(q.next_ticket_++) { line().push_back(id_); }
+    Turn(Queue& q, Side side) : q_(q), side_(side) { line().push_back(this); }
     ~Turn() {
       auto& waiting = line();
-      const bool was_first = waiting.front() == id_;
-      waiting.erase(std::find(waiting.begin(), waiting.end(), id_));
-      if (was_first && !waiting.empty()) (side_ == Side::Enqueue ? q_.not_full_ : q_.not_empty_).notify_all();
+      const bool was_first = waiting.front() == this;
+      waiting.erase(std::find(waiting.begin(), waiting.end(), this));
+      if (was_first) wake_first(waiting);
       // A closed queue's dequeuers give up only when no enqueue is pending.
-      if (side_ == Side::Enqueue && q_.closed_ && !q_.dequeuers_.empty()) q_.not_empty_.notify_all();
+      if (side_ == Side::Enqueue && q_.closed_) wake_first(q_.dequeuers_);
     }
     Turn(const Turn&) = delete;
     Turn& operator=(const Turn&) = delete;
-    bool first() const { return line().front() == id_; }
+    bool first() const { return line().front() == this; }
+    template <class Ready>
+    bool wait(std::unique_lock<std::mutex>& lock, const detail::Deadline& deadline, Ready ready) {
+      return detail::wait_until(lock, cv_, deadline, ready);
+    }
+    void wake() { cv_.notify_one(); }
 
    private:
-    std::deque<std::uint64_t>& line() const { return side_ == Side::Enqueue ? q_.enqueuers_ : q_.dequeuers_; }
+    std::deque<Turn*>& line() const { return side_ == Side::Enqueue ? q_.enqueuers_ : q_.dequeuers_; }
     Queue& q_;
     Side side_;
-    std::uint64_t id_;
+    std::condition_variable cv_;
   };
+
+  static void wake_first(std::deque<Turn*>& line) {
+    if (!line.empty()) line.front()->wake();
+  }
+  static void wake_all(std::deque<Turn*>& line) {
+    for (Turn* t : line) t->wake();
+  }
 
   template <class U>
   bool push_one(U&& value, const detail::Deadline& deadline, const char* op);
@@ -206,12 +220,8 @@ class Queue {
   // depends only on mt19937_64 (whose output the standard fixes) and not on
   // the library's uniform_int_distribution.
   std::size_t random_index(std::size_t n);
-  void notify_dequeuers() {
-    if (!dequeuers_.empty()) not_empty_.notify_all();
-  }
-  void notify_enqueuers() {
-    if (!enqueuers_.empty()) not_full_.notify_all();
-  }
+  void notify_dequeuers() { wake_first(dequeuers_); }
+  void notify_enqueuers() { wake_first(enqueuers_); }
   std::string name(const char* op) const { return std::string(kind_) + "::" + op; }
   FailedPrecondition closed_error(const char* op) const {
     return FailedPrecondition(name(op) + ": the queue is closed");
@@ -223,11 +233,8 @@ class Queue {
   const bool shuffle_;
 
   mutable std::mutex mutex_;
-  std::condition_variable not_full_;   // enqueuers wait here
-  std::condition_variable not_empty_;  // dequeuers wait here
   std::deque<T> items_;
-  std::deque<std::uint64_t> enqueuers_, dequeuers_;  // tickets of blocked callers, in arrival order
-  std::uint64_t next_ticket_ = 0;
+  std::deque<Turn*> enqueuers_, dequeuers_;  // blocked callers, in arrival order
   bool closed_ = false;
   bool cancelled_ = false;  // close(true): pending enqueues fail
   std::mt19937_64 rng_;
@@ -279,7 +286,7 @@ bool Queue<T>::push_one(U&& value, const detail::Deadline& deadline, const char*
   }
   Turn turn(*this, Side::Enqueue);
   const bool ready =
-      detail::wait_until(lock, not_full_, deadline, [&] { return cancelled_ || (turn.first() && items_.size() < capacity_); });
+      turn.wait(lock, deadline, [&] { return cancelled_ || (turn.first() && items_.size() < capacity_); });
   if (cancelled_) throw FailedPrecondition(name(op) + ": cancelled because the queue was closed");
   if (!ready) return false;
   items_.push_back(std::forward<U>(value));
@@ -294,7 +301,7 @@ void Queue<T>::enqueue_many(std::vector<T> values) {
   Turn turn(*this, Side::Enqueue);
   std::size_t done = 0;
   while (done < values.size()) {
-    not_full_.wait(lock, [&] { return cancelled_ || (turn.first() && items_.size() < capacity_); });
+    turn.wait(lock, std::nullopt, [&] { return cancelled_ || (turn.first() && items_.size() < capacity_); });
     if (cancelled_)
       throw FailedPrecondition(name("enqueue_many") + ": cancelled because the queue was closed, after " +
                                std::to_string(done) + " of " + std::to_string(values.size()) +
@@ -314,7 +321,7 @@ std::optional<T> Queue<T>::pop_one(const detail::Deadline& deadline, const char*
     return out;
   }
   Turn turn(*this, Side::Dequeue);
-  const bool ready = detail::wait_until(lock, not_empty_, deadline, [&] {
+  const bool ready = turn.wait(lock, deadline, [&] {
     return turn.first() && (takeable() > 0 || (closed_ && enqueuers_.empty()));
   });
   if (!ready) return out;
@@ -335,7 +342,7 @@ std::optional<std::vector<T>> Queue<T>::pop_many(std::size_t n, bool up_to, cons
   std::optional<std::vector<T>> out;
   std::unique_lock lock(mutex_);
   Turn turn(*this, Side::Dequeue);
-  const bool ready = detail::wait_until(lock, not_empty_, deadline, [&] {
+  const bool ready = turn.wait(lock, deadline, [&] {
     return turn.first() && (takeable() >= n || (closed_ && enqueuers_.empty()));
   });
   if (!ready) return out;
@@ -358,8 +365,10 @@ void Queue<T>::close(bool cancel_pending_enqueues) {
   std::lock_guard lock(mutex_);
   closed_ = true;
   cancelled_ = cancelled_ || cancel_pending_enqueues;
-  not_full_.notify_all();
-  not_empty_.notify_all();
+  // Cancelled enqueuers must all wake, wherever they are in line; waking every
+  // dequeuer as well saves reasoning about who is first, on a call this rare.
+  wake_all(enqueuers_);
+  wake_all(dequeuers_);
 }
 
 template <class T>
