@@ -3,13 +3,11 @@
 // once, straight into its output tensor.
 #include "eager/data/example.hpp"
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-
 #include <algorithm>
 #include <bit>
 #include <climits>
 #include <cstring>
+#include <map>
 #include <span>
 #include <utility>
 
@@ -54,6 +52,11 @@ std::int64_t list_size(const pb::Feature& f) {
 const void* numeric_values(const pb::Feature& f) {
   if (f.kind_case() == pb::Feature::kInt64List) return f.int64_list().value().data();
   return f.float_list().value().data();
+}
+
+template <class List, class Repeated>
+List to_list(const Repeated& values) {
+  return List(values.begin(), values.end());
 }
 
 void parse_proto(pb::Example& proto, std::string_view bytes, const std::string& who) {
@@ -140,7 +143,8 @@ void fill_fixed(FixedState& s, const pb::Feature* f, std::int64_t index, const s
       s.bytes->insert(s.bytes->end(), s.default_bytes->begin(), s.default_bytes->end());
     } else if (s.default_tensor.defined()) {
       const std::size_t n = static_cast<std::size_t>(s.count) * itemsize(s.dense.dtype());
-      std::memcpy(static_cast<char*>(s.dense.raw_mutable_data()) + index * n, s.default_tensor.raw_data(), n);
+      auto* dst = static_cast<char*>(s.dense.raw_mutable_data()) + index * static_cast<std::int64_t>(n);
+      if (n > 0) std::memcpy(dst, s.default_tensor.raw_data(), n);
     } else {
       throw InvalidArgument(who + "feature '" + *s.name + "' (" + type_name(s.type) +
                             ") is required but could not be found");
@@ -159,7 +163,7 @@ void fill_fixed(FixedState& s, const pb::Feature* f, std::int64_t index, const s
     return;
   }
   const std::size_t n = static_cast<std::size_t>(s.count) * itemsize(s.dense.dtype());
-  std::memcpy(static_cast<char*>(s.dense.raw_mutable_data()) + index * n, numeric_values(*f), n);
+  if (n > 0) std::memcpy(static_cast<char*>(s.dense.raw_mutable_data()) + index * n, numeric_values(*f), n);
 }
 
 void fill_var(VarState& s, const pb::Feature* f, const std::string& who) {
@@ -225,18 +229,27 @@ ParsedExample parse_examples(std::span<const std::string_view> inputs, const Fea
     }
   }
 
+  // Spec position of each name: fixed features first, then var-len ones.
+  std::map<std::string_view, std::size_t> slot_of;
+  for (std::size_t k = 0; k < fixed.size(); ++k) slot_of.emplace(*fixed[k].name, k);
+  for (std::size_t k = 0; k < var.size(); ++k) slot_of.emplace(*var[k].name, fixed.size() + k);
+  std::vector<const pb::Feature*> found(slot_of.size());
+
   pb::Example proto;
   for (std::int64_t i = 0; i < batch; ++i) {
     const std::string who = batched ? op + ": example " + std::to_string(i) + ": " : op + ": ";
     parse_proto(proto, inputs[static_cast<std::size_t>(i)], who);
-    const auto& features = proto.features().feature();
-    // A feature with no list set counts as absent, as in TensorFlow.
-    auto find = [&](const std::string& name) -> const pb::Feature* {
-      const auto it = features.find(name);
-      return it == features.end() || it->second.kind_case() == pb::Feature::KIND_NOT_SET ? nullptr : &it->second;
-    };
-    for (FixedState& s : fixed) fill_fixed(s, find(*s.name), i, who);
-    for (VarState& s : var) fill_var(s, find(*s.name), who);
+    std::fill(found.begin(), found.end(), nullptr);
+    // In order, so that a repeated name ends with its last entry, as a map would.
+    for (const pb::FeatureEntry& entry : proto.features().feature()) {
+      const auto it = slot_of.find(entry.key());
+      if (it == slot_of.end()) continue;
+      // A feature with no list set counts as absent, as in TensorFlow.
+      const bool has_list = entry.value().kind_case() != pb::Feature::KIND_NOT_SET;
+      found[it->second] = has_list ? &entry.value() : nullptr;
+    }
+    for (std::size_t k = 0; k < fixed.size(); ++k) fill_fixed(fixed[k], found[k], i, who);
+    for (std::size_t k = 0; k < var.size(); ++k) fill_var(var[k], found[fixed.size() + k], who);
   }
 
   for (const VarState& s : var) {
@@ -248,14 +261,15 @@ ParsedExample parse_examples(std::span<const std::string_view> inputs, const Fea
 
 // Copies `count` elements of `item` bytes, reversing each when `swap`.
 void copy_elements(unsigned char* dst, const char* src, std::size_t count, DType dtype, bool swap) {
+  if (count == 0) return;  // the pointers may then be null
   const std::size_t item = itemsize(dtype);
   if (dtype == DType::Bool) {
     for (std::size_t i = 0; i < count; ++i) dst[i] = src[i] != 0;
   } else if (!swap || item == 1) {
     std::memcpy(dst, src, count * item);
   } else {
-    for (std::size_t i = 0; i < count; ++i)
-      for (std::size_t b = 0; b < item; ++b) dst[i * item + b] = static_cast<unsigned char>(src[i * item + item - 1 - b]);
+    for (std::size_t i = 0; i < count; ++i, dst += item, src += item)
+      for (std::size_t b = 0; b < item; ++b) dst[b] = static_cast<unsigned char>(src[item - 1 - b]);
   }
 }
 
@@ -287,9 +301,11 @@ Example& Example::set(const std::string& name, const Tensor& value) {
 
 std::string Example::serialize() const {
   pb::Example proto;
-  auto& map = *proto.mutable_features()->mutable_feature();
+  // In name order, as deterministic map serialization (TensorFlow's included) writes them.
   for (const auto& [name, feature] : features_) {
-    pb::Feature& f = map[name];
+    pb::FeatureEntry& entry = *proto.mutable_features()->add_feature();
+    entry.set_key(name);
+    pb::Feature& f = *entry.mutable_value();
     if (const auto* v = std::get_if<Int64List>(&feature)) {
       f.mutable_int64_list()->mutable_value()->Add(v->begin(), v->end());
     } else if (const auto* v = std::get_if<FloatList>(&feature)) {
@@ -299,33 +315,22 @@ std::string Example::serialize() const {
       for (const std::string& s : std::get<BytesList>(feature)) list->Add()->assign(s);
     }
   }
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    // Map entries in key order: the same Example always gives the same bytes.
-    coded.SetSerializationDeterministic(true);
-    proto.SerializeToCodedStream(&coded);
-  }
-  return bytes;
+  return proto.SerializeAsString();
 }
 
 Example Example::parse(std::string_view bytes) {
   pb::Example proto;
   parse_proto(proto, bytes, "Example::parse: ");
   Example out;
-  for (const auto& [name, f] : proto.features().feature()) {
+  // In order, so that a repeated name ends with its last entry, as a map would.
+  for (const pb::FeatureEntry& entry : proto.features().feature()) {
+    const pb::Feature& f = entry.value();
+    const auto set = [&](Feature value) { out.features_.insert_or_assign(entry.key(), std::move(value)); };
     switch (f.kind_case()) {
-      case pb::Feature::kInt64List:
-        out.features_.emplace(name, Int64List(f.int64_list().value().begin(), f.int64_list().value().end()));
-        break;
-      case pb::Feature::kFloatList:
-        out.features_.emplace(name, FloatList(f.float_list().value().begin(), f.float_list().value().end()));
-        break;
-      case pb::Feature::kBytesList:
-        out.features_.emplace(name, BytesList(f.bytes_list().value().begin(), f.bytes_list().value().end()));
-        break;
-      case pb::Feature::KIND_NOT_SET: break;
+      case pb::Feature::kInt64List: set(to_list<Int64List>(f.int64_list().value())); break;
+      case pb::Feature::kFloatList: set(to_list<FloatList>(f.float_list().value())); break;
+      case pb::Feature::kBytesList: set(to_list<BytesList>(f.bytes_list().value())); break;
+      case pb::Feature::KIND_NOT_SET: out.features_.erase(entry.key()); break;
     }
   }
   return out;

@@ -148,10 +148,10 @@ void check_batch_shapes(const std::vector<Tensor>& elements) {
   for (std::size_t i = 1; i < elements.size(); ++i) {
     if (elements[i].shape() != elements[0].shape() || elements[i].dtype() != elements[0].dtype())
       throw InvalidArgument(fmt::format(
-          "batch: element {} of the batch has shape {} and dtype {} but element 0 has shape {} and dtype {}; "
-          "batch needs equal shapes (use padded_batch for elements of different shapes)",
-          i, elements[i].shape().to_string(), dtype_name(elements[i].dtype()), elements[0].shape().to_string(),
-          dtype_name(elements[0].dtype())));
+          "cannot stack the batch's input elements 0 and {}: shapes {} and {}, dtypes {} and {}; "
+          "batch needs equal shapes and dtypes (use padded_batch for elements of different shapes)",
+          i, elements[0].shape().to_string(), elements[i].shape().to_string(), dtype_name(elements[0].dtype()),
+          dtype_name(elements[i].dtype())));
   }
 }
 

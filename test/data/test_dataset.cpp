@@ -113,7 +113,7 @@ TEST_CASE("batch stacks component-wise and refuses mismatched shapes", "[pipelin
 
   auto ragged = data::range(1, 4).map([](std::int64_t n) { return zeros({n}); });
   CHECK_THROWS_MATCHES(ragged.batch(3).to_vector(), data::PipelineError,
-                       MessageContains("use padded_batch") && MessageContains("batch: element 0"));
+                       MessageContains("use padded_batch") && MessageContains("batch: element 0: cannot stack the batch's input elements 0 and 1"));
   CHECK_THROWS_MATCHES(data::range(3).batch(0), InvalidArgument, MessageContains("batch_size must be >= 1"));
 }
 

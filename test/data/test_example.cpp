@@ -137,7 +137,8 @@ TEST_CASE("Example: serializes byte for byte as TensorFlow", "[example]") {
   // Printed by tools/make_tfrecord_fixtures.py from tf.train.Example.SerializeToString().
   CHECK(Example().set("i", Int64List{1, -1, 300}).serialize() ==
         from_hex("0a180a160a016912111a0f0a0d01ffffffffffffffffff01ac02"));
-  CHECK(Example().set("f", FloatList{0.5f, -2.0f}).serialize() == from_hex("0a130a110a0166120c120a0a080000003f000000c0"));
+  CHECK(Example().set("f", FloatList{0.5f, -2.0f}).serialize() ==
+        from_hex("0a130a110a0166120c120a0a080000003f000000c0"));
   CHECK(Example().set("b", BytesList{"ab", ""}).serialize() == from_hex("0a0f0a0d0a016212080a060a0261620a00"));
   // Several features: TensorFlow's deterministic serialization orders them by name, as ours always does.
   std::string records;
@@ -177,6 +178,21 @@ TEST_CASE("Example: round trips odd names and empty lists; malformed bytes are D
   CHECK_THROWS_MATCHES(Example::parse(from_hex("0a05616263")), DataLoss,
                        MessageContains("Example::parse: the 5 bytes are not a serialized tf.train.Example"));
   CHECK_THROWS_AS(Example::parse("\xff\xff\xff"), DataLoss);
+}
+
+TEST_CASE("Example: a repeated feature name keeps its last entry, as protobuf maps do", "[example]") {
+  // Concatenated serialized messages merge: the second Example's entries follow the first's.
+  const std::string twice =
+      Example().set("x", 1).set("z", 0.5f).serialize() + Example().set("x", 2).set("y", 3).serialize();
+  const Example merged = Example::parse(twice);
+  CHECK(merged == Example().set("x", 2).set("y", 3).set("z", 0.5f));
+  const FeatureSpec spec = {{"x", FixedLenFeature{{}, FeatureType::Int64, {}}}};
+  CHECK(parse_single_example(twice, spec).dense.at("x").item<std::int64_t>() == 2);
+  // A last entry with no list set makes the feature absent.
+  const std::string emptied = Example().set("x", 1).serialize() + kEmptyFeature;
+  CHECK(Example::parse(emptied).features().empty());
+  CHECK_THROWS_MATCHES(parse_single_example(emptied, spec), InvalidArgument,
+                       MessageContains("feature 'x' (int64) is required but could not be found"));
 }
 
 TEST_CASE("parse_example: TensorFlow's results for examples.tfrecord", "[example]") {
@@ -286,7 +302,8 @@ TEST_CASE("parse_single_example / parse_example: TensorFlow's errors", "[example
   CHECK_THROWS_MATCHES(parse_single_example(s, fixed({3}, FeatureType::Int64)), InvalidArgument,
                        MessageContains("feature 'i': expected 3 int64 values for shape (3,), found 2"));
   CHECK_THROWS_MATCHES(parse_single_example(s, {{"b", FixedLenFeature{{2}, FeatureType::Bytes, {}}}}),
-                       InvalidArgument, MessageContains("feature 'b': expected 2 bytes values for shape (2,), found 1"));
+                       InvalidArgument,
+                       MessageContains("feature 'b': expected 2 bytes values for shape (2,), found 1"));
   // A present feature does not fall back to the default when its count is wrong (as in TF).
   CHECK_THROWS_MATCHES(parse_single_example(s, {{"i", FixedLenFeature{{}, FeatureType::Int64, scalar(5L)}}}),
                        InvalidArgument, MessageContains("expected 1 int64 values for shape (), found 2"));
@@ -333,8 +350,9 @@ TEST_CASE("decode_raw: every dtype, both byte orders, batches", "[example]") {
   CHECK(flags.dtype() == DType::Bool);
   CHECK(flags.to_vector<int>() == std::vector<int>{0, 1, 1, 1});
   CHECK(decode_raw(std::string_view(), DType::Int32).shape() == Shape{0});
-  CHECK_THROWS_MATCHES(decode_raw(std::string_view("abc"), DType::Int32), InvalidArgument,
-                       MessageContains("decode_raw: input has length 3 that is not a multiple of 4, the size of int32"));
+  CHECK_THROWS_MATCHES(
+      decode_raw(std::string_view("abc"), DType::Int32), InvalidArgument,
+      MessageContains("decode_raw: input has length 3 that is not a multiple of 4, the size of int32"));
 
   const Tensor rows = decode_raw(std::vector<std::string>{from_hex("01000200"), from_hex("ffff0300")}, DType::Int32);
   CHECK(rows.shape() == Shape{2, 1});

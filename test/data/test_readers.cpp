@@ -4,6 +4,8 @@
 
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -53,7 +55,7 @@ TEST_CASE("TextLineDataset strips \\n and \\r\\n and reads files in order", "[pi
   CHECK(data::TextLineDataset({a, b}, 2).to_vector() == Strings{"first", "b1", "second", "b2", "", "fourth"});
 
   std::string big;
-  for (int i = 0; i < 300000; ++i) big += "line " + std::to_string(i) + "\n";  // several read blocks
+  for (int i = 0; i < 300000; ++i) big.append("line ").append(std::to_string(i)).append("\n");  // several read blocks
   auto lines = data::TextLineDataset(dir.file("big.txt", big)).to_vector();
   REQUIRE(lines.size() == 300000);
   CHECK(lines[123456] == "line 123456");
@@ -95,7 +97,7 @@ TEST_CASE("TFRecordDataset reads files in order, in parallel with the same inter
   for (int f = 0; f < 3; ++f) {
     files.push_back(dir.path() + "/part-" + std::to_string(f) + ".tfrecord");
     data::TFRecordWriter writer(files.back());
-    for (int r = 0; r < 3; ++r) writer.write("f" + std::to_string(f) + "r" + std::to_string(r));
+    for (int r = 0; r < 3; ++r) writer.write(fmt::format("f{}r{}", f, r));
     writer.close();
   }
   CHECK(data::TFRecordDataset(files).to_vector() == Strings{"f0r0", "f0r1", "f0r2", "f1r0", "f1r1", "f1r2", "f2r0", "f2r1", "f2r2"});

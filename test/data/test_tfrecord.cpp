@@ -64,7 +64,8 @@ void write_bytes(const std::string& path, const std::string& bytes) {
 
 std::string from_hex(const std::string& hex) {
   std::string out;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
   return out;
 }
 
@@ -123,7 +124,8 @@ TEST_CASE("crc32c: known vectors for both implementations", "[tfrecord]") {
     INFO("input of " << bytes.size() << " bytes");
     CHECK(crc_detail::crc32c_software(bytes.data(), bytes.size(), 0) == expected);
     CHECK(crc32c(bytes.data(), bytes.size()) == expected);
-    if (crc_detail::crc32c_hardware_available()) CHECK(crc_detail::crc32c_hardware(bytes.data(), bytes.size(), 0) == expected);
+    if (crc_detail::crc32c_hardware_available())
+      CHECK(crc_detail::crc32c_hardware(bytes.data(), bytes.size(), 0) == expected);
   }
   // TFRecord's mask, as the bytes of TensorFlow's files store it.
   CHECK(masked_crc32c("", 0) == 0xa282ead8u);
@@ -141,7 +143,8 @@ TEST_CASE("crc32c: hardware and software agree on random data of many lengths an
   std::vector<std::size_t> lengths;
   for (std::size_t n = 0; n <= 300; ++n) lengths.push_back(n);
   // Around the three-stream block sizes (3 x 256 and 3 x 8192 bytes) and beyond.
-  for (std::size_t n : {767, 768, 769, 1535, 1536, 1537, 24575, 24576, 24577, 49160, 100000, 199990}) lengths.push_back(n);
+  for (std::size_t n : {767, 768, 769, 1535, 1536, 1537, 24575, 24576, 24577, 49160, 100000, 199990})
+    lengths.push_back(n);
   for (std::size_t offset = 0; offset < 8; ++offset) {
     for (std::size_t n : lengths) {
       const char* p = data.data() + offset;
@@ -385,7 +388,8 @@ TEST_CASE("TFRecordReader: an absurd length is refused before anything is alloca
   // The same in a gzip stream (2^40 bytes claimed, made by the fixture script).
   const std::string gz = (kFixtures / "absurd_length.tfrecord.gz").string();
   CHECK_THROWS_MATCHES(read_all(gz, {Compression::Gzip}), DataLoss,
-                       MessageContains("truncated record at offset 0 in '" + gz + "': expected 1099511627776 data bytes"));
+                       MessageContains("truncated record at offset 0 in '" + gz +
+                                       "': expected 1099511627776 data bytes"));
   // Read as uncompressed, the gzip file is simply corrupt.
   CHECK_THROWS_MATCHES(read_all(gz), DataLoss, MessageContains("length CRC mismatch"));
 }

@@ -54,17 +54,17 @@ struct MapOptions {
   // With parallel calls: keep the input order (true) or hand results out as
   // they finish (false, as TF's deterministic=False).
   bool deterministic = true;
-  // Seed of ElementContext::seed; unset: from eager's global seed when
-  // set_seed was called, else random.
-  std::optional<std::int64_t> seed;
+  // Seed of ElementContext::seed, for functions that take one; unset: drawn
+  // from eager's global generator (reproducible after set_seed, else random).
+  std::optional<std::int64_t> seed = std::nullopt;
 };
 
 // Padding for padded_batch, per component of the element (one entry for a
 // Tensor element; one per tuple component). An empty `shapes` entry, or a -1
 // dimension, pads to the longest element of the batch in that dimension.
 struct PaddedBatchOptions {
-  std::vector<std::vector<std::int64_t>> shapes;
-  std::vector<Scalar> values;  // default 0
+  std::vector<std::vector<std::int64_t>> shapes = {};
+  std::vector<Scalar> values = {};  // default 0
   bool drop_remainder = false;
 };
 
@@ -138,6 +138,10 @@ template <class T> class Iterator<T>::Cursor {
 
 namespace detail {
 
+// True when a map function wants the ElementContext.
+template <class F, class T>
+inline constexpr bool takes_context = !UnpackedInvocable<F, T>;
+
 // Adapts a user's map function to f(element, context).
 template <class T, class F> auto adapt_map_function(F f) {
   if constexpr (std::is_invocable_v<F&, T&&, const ElementContext&>) {
@@ -206,9 +210,12 @@ template <class T> class Dataset {
   // element type. An exception from f reaches the consumer as PipelineError
   // naming the stage ("map", or "parallel_map") and the element's index.
   template <class F> auto map(F f, MapOptions options = {}) const {
+    // Only functions that take an ElementContext get a seed: drawing one from
+    // the global generator otherwise would shift every later random op.
+    constexpr bool uses_context = detail::takes_context<F, T>;
     auto g = detail::adapt_map_function<T>(std::move(f));
     using G = decltype(g);
-    const std::uint64_t seed = detail::resolve_seed(options.seed);
+    const std::uint64_t seed = uses_context ? detail::resolve_seed(options.seed) : 0;
     const int threads = detail::resolve_threads(options.num_parallel_calls, "map");
     using Out = typename detail::MapSpec<T, G>::Out;
     static_assert(!std::is_void_v<Out>, "map: the function must return the new element");
@@ -217,7 +224,9 @@ template <class T> class Dataset {
         std::make_shared<detail::ParallelMapNode<T, G>>(node_, std::move(g), seed, threads, options.deterministic));
   }
   template <class F> auto map(F f, int num_parallel_calls) const {
-    return map(std::move(f), MapOptions{.num_parallel_calls = num_parallel_calls});
+    MapOptions options;
+    options.num_parallel_calls = num_parallel_calls;
+    return map(std::move(f), options);
   }
 
   // Keeps the elements for which predicate(element) (or predicate(components...))

@@ -3,9 +3,12 @@
 // as thread-safe C++ class templates for people who build their own input
 // loops. Any number of threads may enqueue and dequeue at the same time.
 //
-// Waiters are served in arrival order on each side, as in TF: a blocked
-// dequeue_many(100) cannot be starved by a stream of single dequeues, and the
-// elements of one enqueue_many stay contiguous in the queue.
+// Blocked calls are completed in arrival order on each side, as in TF: a
+// blocked dequeue_many(100) cannot be starved by a stream of single dequeues,
+// and the elements of one enqueue_many stay contiguous in the queue. As in TF,
+// the thread that makes a blocked call possible completes it (a producer hands
+// its element to the waiting consumer), so contention costs one wake-up per
+// blocked call rather than a convoy of threads taking turns.
 //
 // Closing follows TF's QueueBase::close: after close(), enqueue throws
 // FailedPrecondition (TF: CancelledError), dequeue returns what is left and
@@ -65,7 +68,9 @@ bool wait_until(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
 // The shared implementation of FIFOQueue and RandomShuffleQueue; construct one
 // of those. QueueRunner takes a Queue<T>& so it feeds either kind.
 //
-// T must be movable. Elements are moved in and out, never copied.
+// T must be movable. Elements are moved in and out; only enqueue_for(const T&)
+// and try_enqueue(const T&) copy their argument. Destroying a queue while a
+// call is blocked in it is undefined: close it and join the threads first.
 template <class T>
 class Queue {
  public:
@@ -74,17 +79,18 @@ class Queue {
 
   // Appends `value`, blocking while the queue is full. Throws FailedPrecondition
   // when the queue is closed, or when close(true) cancels this call while it waits.
-  void enqueue(T value) { push_one(std::move(value), std::nullopt, "enqueue"); }
+  void enqueue(T value) { push_one(value, std::nullopt, "enqueue"); }
 
   // Like enqueue but gives up after `timeout` (zero: do not wait) and returns
   // false; `value` is moved from only when it was enqueued.
   template <class Rep, class Period>
   bool enqueue_for(T&& value, const std::chrono::duration<Rep, Period>& timeout) {
-    return push_one(std::move(value), detail::deadline_after(timeout), "enqueue_for");
+    return push_one(value, detail::deadline_after(timeout), "enqueue_for");
   }
   template <class Rep, class Period>
   bool enqueue_for(const T& value, const std::chrono::duration<Rep, Period>& timeout) {
-    return push_one(value, detail::deadline_after(timeout), "enqueue_for");
+    T copy = value;
+    return push_one(copy, detail::deadline_after(timeout), "enqueue_for");
   }
   bool try_enqueue(T&& value) { return enqueue_for(std::move(value), std::chrono::nanoseconds::zero()); }
   bool try_enqueue(const T& value) { return enqueue_for(value, std::chrono::nanoseconds::zero()); }
@@ -164,50 +170,59 @@ class Queue {
   ~Queue() = default;
 
  private:
-  enum class Side { Enqueue, Dequeue };
+  enum class State { Waiting, Served, Refused };  // Refused: enqueue cancelled, or dequeue on a drained queue
 
-  // A blocked caller's place in its side's line. Only the first in line may
-  // move elements, and each waiter has its own condition variable, so an
-  // element arriving wakes the one thread that can take it rather than every
-  // waiter. Constructed, waited on and destroyed with mutex_ held.
-  class Turn {
-   public:
-    Turn(Queue& q, Side side) : q_(q), side_(side) { line().push_back(this); }
-    ~Turn() {
-      auto& waiting = line();
-      const bool was_first = waiting.front() == this;
-      waiting.erase(std::find(waiting.begin(), waiting.end(), this));
-      if (was_first) wake_first(waiting);
-      // A closed queue's dequeuers give up only when no enqueue is pending.
-      if (side_ == Side::Enqueue && q_.closed_) wake_first(q_.dequeuers_);
-    }
-    Turn(const Turn&) = delete;
-    Turn& operator=(const Turn&) = delete;
-    bool first() const { return line().front() == this; }
-    template <class Ready>
-    bool wait(std::unique_lock<std::mutex>& lock, const detail::Deadline& deadline, Ready ready) {
-      return detail::wait_until(lock, cv_, deadline, ready);
-    }
-    void wake() { cv_.notify_one(); }
-
-   private:
-    std::deque<Turn*>& line() const { return side_ == Side::Enqueue ? q_.enqueuers_ : q_.dequeuers_; }
-    Queue& q_;
-    Side side_;
-    std::condition_variable cv_;
+  // A blocked call, on its caller's stack while it waits in line. Whoever
+  // holds the lock and finds the call at the head of its line completes it
+  // (moves the elements) and wakes only that caller, as TF's queues do: a
+  // producer hands elements straight to waiting consumers instead of waking
+  // them one after the other to take their turn.
+  struct Enqueuer {
+    T* single = nullptr;               // enqueue: moved from once served
+    std::vector<T>* many = nullptr;    // enqueue_many
+    std::size_t done = 0;              // elements of *many already in
+    State state = State::Waiting;
+    std::condition_variable cv;
+  };
+  struct Dequeuer {
+    std::size_t want = 1;
+    bool up_to = false;
+    std::optional<T>* single = nullptr;
+    std::vector<T>* many = nullptr;
+    std::size_t size_when_refused = 0;
+    State state = State::Waiting;
+    std::condition_variable cv;
   };
 
-  static void wake_first(std::deque<Turn*>& line) {
-    if (!line.empty()) line.front()->wake();
-  }
-  static void wake_all(std::deque<Turn*>& line) {
-    for (Turn* t : line) t->wake();
-  }
-
-  template <class U>
-  bool push_one(U&& value, const detail::Deadline& deadline, const char* op);
+  bool push_one(T& value, const detail::Deadline& deadline, const char* op);
   std::optional<T> pop_one(const detail::Deadline& deadline, const char* op);
   std::optional<std::vector<T>> pop_many(std::size_t n, bool up_to, const detail::Deadline& deadline, const char* op);
+
+  // With mutex_ held: waits until `w` was served or refused (true), or until the
+  // deadline, after which it leaves the line (false).
+  template <class Waiter>
+  bool await(std::unique_lock<std::mutex>& lock, Waiter& w, std::deque<Waiter*>& line,
+             const detail::Deadline& deadline) {
+    if (detail::wait_until(lock, w.cv, deadline, [&] { return w.state != State::Waiting; })) return true;
+    line.erase(std::find(line.begin(), line.end(), &w));
+    flush();  // it may have been holding up those behind it
+    return false;
+  }
+  template <class Waiter>
+  static void finish(std::deque<Waiter*>& line, State state) {
+    Waiter& w = *line.front();
+    line.pop_front();
+    w.state = state;
+    w.cv.notify_one();
+  }
+  // With mutex_ held: completes the calls at the heads of both lines for as
+  // long as that is possible.
+  void flush() {
+    while (serve_enqueuers() | serve_dequeuers()) {
+    }
+  }
+  bool serve_enqueuers();
+  bool serve_dequeuers();
 
   // How many elements a dequeue may take now: all of them once closed.
   std::size_t takeable() const {
@@ -220,8 +235,6 @@ class Queue {
   // depends only on mt19937_64 (whose output the standard fixes) and not on
   // the library's uniform_int_distribution.
   std::size_t random_index(std::size_t n);
-  void notify_dequeuers() { wake_first(dequeuers_); }
-  void notify_enqueuers() { wake_first(enqueuers_); }
   std::string name(const char* op) const { return std::string(kind_) + "::" + op; }
   FailedPrecondition closed_error(const char* op) const {
     return FailedPrecondition(name(op) + ": the queue is closed");
@@ -234,9 +247,9 @@ class Queue {
 
   mutable std::mutex mutex_;
   std::deque<T> items_;
-  std::deque<Turn*> enqueuers_, dequeuers_;  // blocked callers, in arrival order
+  std::deque<Enqueuer*> enqueuers_;  // blocked calls, in arrival order
+  std::deque<Dequeuer*> dequeuers_;
   bool closed_ = false;
-  bool cancelled_ = false;  // close(true): pending enqueues fail
   std::mt19937_64 rng_;
 };
 
@@ -275,22 +288,20 @@ class RandomShuffleQueue : public Queue<T> {
 // ---- implementation ---------------------------------------------------------
 
 template <class T>
-template <class U>
-bool Queue<T>::push_one(U&& value, const detail::Deadline& deadline, const char* op) {
+bool Queue<T>::push_one(T& value, const detail::Deadline& deadline, const char* op) {
   std::unique_lock lock(mutex_);
   if (closed_) throw closed_error(op);
-  if (enqueuers_.empty() && items_.size() < capacity_) {
-    items_.push_back(std::forward<U>(value));
-    notify_dequeuers();
+  if (enqueuers_.empty() && items_.size() < capacity_) {  // nobody ahead and room: no need to queue up
+    items_.push_back(std::move(value));
+    flush();
     return true;
   }
-  Turn turn(*this, Side::Enqueue);
-  const bool ready =
-      turn.wait(lock, deadline, [&] { return cancelled_ || (turn.first() && items_.size() < capacity_); });
-  if (cancelled_) throw FailedPrecondition(name(op) + ": cancelled because the queue was closed");
-  if (!ready) return false;
-  items_.push_back(std::forward<U>(value));
-  notify_dequeuers();
+  Enqueuer w;
+  w.single = &value;
+  enqueuers_.push_back(&w);
+  flush();
+  if (!await(lock, w, enqueuers_, deadline)) return false;
+  if (w.state == State::Refused) throw FailedPrecondition(name(op) + ": cancelled because the queue was closed");
   return true;
 }
 
@@ -298,17 +309,15 @@ template <class T>
 void Queue<T>::enqueue_many(std::vector<T> values) {
   std::unique_lock lock(mutex_);
   if (closed_) throw closed_error("enqueue_many");
-  Turn turn(*this, Side::Enqueue);
-  std::size_t done = 0;
-  while (done < values.size()) {
-    turn.wait(lock, std::nullopt, [&] { return cancelled_ || (turn.first() && items_.size() < capacity_); });
-    if (cancelled_)
-      throw FailedPrecondition(name("enqueue_many") + ": cancelled because the queue was closed, after " +
-                               std::to_string(done) + " of " + std::to_string(values.size()) +
-                               " elements were enqueued");
-    while (done < values.size() && items_.size() < capacity_) items_.push_back(std::move(values[done++]));
-    notify_dequeuers();
-  }
+  Enqueuer w;
+  w.many = &values;
+  enqueuers_.push_back(&w);
+  flush();
+  await(lock, w, enqueuers_, std::nullopt);
+  if (w.state == State::Refused)
+    throw FailedPrecondition(name("enqueue_many") + ": cancelled because the queue was closed, after " +
+                             std::to_string(w.done) + " of " + std::to_string(values.size()) +
+                             " elements were enqueued");
 }
 
 template <class T>
@@ -317,17 +326,15 @@ std::optional<T> Queue<T>::pop_one(const detail::Deadline& deadline, const char*
   std::optional<T> out;
   if (dequeuers_.empty() && takeable() > 0) {
     out.emplace(take());
-    notify_enqueuers();
+    flush();
     return out;
   }
-  Turn turn(*this, Side::Dequeue);
-  const bool ready = turn.wait(lock, deadline, [&] {
-    return turn.first() && (takeable() > 0 || (closed_ && enqueuers_.empty()));
-  });
-  if (!ready) return out;
-  if (takeable() == 0) throw OutOfRange(name(op) + ": the queue is closed and empty");
-  out.emplace(take());
-  notify_enqueuers();
+  Dequeuer w;
+  w.single = &out;
+  dequeuers_.push_back(&w);
+  flush();
+  if (!await(lock, w, dequeuers_, deadline)) return std::nullopt;
+  if (w.state == State::Refused) throw OutOfRange(name(op) + ": the queue is closed and empty");
   return out;
 }
 
@@ -339,24 +346,18 @@ std::optional<std::vector<T>> Queue<T>::pop_many(std::size_t n, bool up_to, cons
                           std::to_string(capacity_) + " that keeps " + std::to_string(min_after_dequeue_) +
                           " after each dequeue (at most " + std::to_string(capacity_ - min_after_dequeue_) + ")");
   if (n == 0) return std::vector<T>{};
-  std::optional<std::vector<T>> out;
   std::unique_lock lock(mutex_);
-  Turn turn(*this, Side::Dequeue);
-  const bool ready = turn.wait(lock, deadline, [&] {
-    return turn.first() && (takeable() >= n || (closed_ && enqueuers_.empty()));
-  });
-  if (!ready) return out;
-  std::size_t count = n;
-  if (takeable() < n) {
-    if (!up_to || items_.empty())
-      throw OutOfRange(name(op) + ": the queue is closed and has " + std::to_string(items_.size()) +
-                       " elements, fewer than the " + std::to_string(n) + " requested");
-    count = items_.size();
-  }
-  out.emplace();
-  out->reserve(count);
-  for (std::size_t i = 0; i < count; ++i) out->push_back(take());
-  notify_enqueuers();
+  std::vector<T> out;
+  Dequeuer w;
+  w.want = n;
+  w.up_to = up_to;
+  w.many = &out;
+  dequeuers_.push_back(&w);
+  flush();
+  if (!await(lock, w, dequeuers_, deadline)) return std::nullopt;
+  if (w.state == State::Refused)
+    throw OutOfRange(name(op) + ": the queue is closed and has " + std::to_string(w.size_when_refused) +
+                     " elements, fewer than the " + std::to_string(n) + " requested");
   return out;
 }
 
@@ -364,11 +365,59 @@ template <class T>
 void Queue<T>::close(bool cancel_pending_enqueues) {
   std::lock_guard lock(mutex_);
   closed_ = true;
-  cancelled_ = cancelled_ || cancel_pending_enqueues;
-  // Cancelled enqueuers must all wake, wherever they are in line; waking every
-  // dequeuer as well saves reasoning about who is first, on a call this rare.
-  wake_all(enqueuers_);
-  wake_all(dequeuers_);
+  if (cancel_pending_enqueues)
+    while (!enqueuers_.empty()) finish(enqueuers_, State::Refused);
+  flush();  // dequeuers waiting for more than there is are refused now
+}
+
+template <class T>
+bool Queue<T>::serve_enqueuers() {
+  bool changed = false;
+  while (!enqueuers_.empty()) {
+    Enqueuer& w = *enqueuers_.front();
+    if (w.single) {
+      if (items_.size() >= capacity_) break;
+      items_.push_back(std::move(*w.single));
+    } else {
+      std::vector<T>& values = *w.many;
+      const std::size_t before = w.done;
+      while (w.done < values.size() && items_.size() < capacity_) items_.push_back(std::move(values[w.done++]));
+      changed = changed || w.done != before;
+      if (w.done < values.size()) break;
+    }
+    finish(enqueuers_, State::Served);
+    changed = true;
+  }
+  return changed;
+}
+
+template <class T>
+bool Queue<T>::serve_dequeuers() {
+  bool changed = false;
+  while (!dequeuers_.empty()) {
+    Dequeuer& w = *dequeuers_.front();
+    std::size_t count = w.want;
+    if (takeable() < w.want) {
+      // Open, or closed with enqueues still pending: wait for more.
+      if (!closed_ || !enqueuers_.empty()) break;
+      if (!w.up_to || items_.empty()) {
+        w.size_when_refused = items_.size();
+        finish(dequeuers_, State::Refused);
+        changed = true;
+        continue;
+      }
+      count = items_.size();
+    }
+    if (w.single) {
+      w.single->emplace(take());
+    } else {
+      w.many->reserve(count);
+      for (std::size_t i = 0; i < count; ++i) w.many->push_back(take());
+    }
+    finish(dequeuers_, State::Served);
+    changed = true;
+  }
+  return changed;
 }
 
 template <class T>

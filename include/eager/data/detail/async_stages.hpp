@@ -237,8 +237,12 @@ template <class T> class PrefetchIter final : public IteratorImpl<T> {
     if (buffer_.front().end) return std::nullopt;
     Slot<T> slot = std::move(buffer_.front());
     buffer_.pop_front();
+    // The producer sleeps on a full buffer until it is half empty, then
+    // refills it in one burst: one wake-up per capacity/2 elements instead of
+    // one per element.
+    const bool wake = std::int64_t(buffer_.size()) <= capacity_ / 2;
     lock.unlock();
-    room_.notify_one();
+    if (wake) room_.notify_one();
     if (slot.error) std::rethrow_exception(slot.error);
     return std::move(slot.value);
   }
@@ -294,6 +298,7 @@ template <class T> class PrefetchNode final : public Node<T> {
 // which overlaps their work (file reads) and keeps exactly the same order.
 template <class T, class U> class InterleaveNode final : public Node<U> {
  public:
+  static constexpr std::int64_t kInnerPrefetch = 64;
   using MakeInner = std::function<NodePtr<U>(T)>;
   InterleaveNode(NodePtr<T> input, MakeInner make_inner, std::int64_t cycle_length, std::int64_t block_length,
                  bool parallel)
@@ -336,9 +341,11 @@ template <class T, class U> class InterleaveNode final : public Node<U> {
           }
           ++inputs_seen_;
           current = inner->make_iterator(ctx_);
+          // A deep buffer lets each reader run ahead in bursts instead of
+          // waking the consumer for every (possibly tiny) record.
           if (node_->parallel_)
             current = std::make_unique<PrefetchIter<U>>(ctx_.enter("interleave_prefetch"), std::move(current),
-                                                       std::max<std::int64_t>(node_->block_length_, 2));
+                                                       std::max<std::int64_t>(node_->block_length_, kInnerPrefetch));
           ++open_;
         } else {
           advance();
