@@ -133,8 +133,9 @@ void Coordinator::start_thread(std::function<void()> fn, std::string name) {
 
 void Coordinator::register_thread(std::thread thread, std::string name) {
   if (!thread.joinable())
-    throw InvalidArgument("Coordinator::register_thread: the thread is not joinable (default-constructed, joined "
-                          "or detached)");
+    throw InvalidArgument(
+        "Coordinator::register_thread: the thread is not joinable (default-constructed, joined "
+        "or detached)");
   // std::function needs a copyable callable, hence the shared_ptr.
   auto held = std::make_shared<std::thread>(std::move(thread));
   try {
@@ -146,8 +147,9 @@ void Coordinator::register_thread(std::thread thread, std::string name) {
 
 void Coordinator::register_thread(std::jthread thread, std::string name) {
   if (!thread.joinable())
-    throw InvalidArgument("Coordinator::register_thread: the jthread is not joinable (default-constructed, joined "
-                          "or detached)");
+    throw InvalidArgument(
+        "Coordinator::register_thread: the jthread is not joinable (default-constructed, joined "
+        "or detached)");
   std::stop_source source = thread.get_stop_source();
   auto held = std::make_shared<std::jthread>(std::move(thread));
   try {

@@ -59,11 +59,24 @@ List to_list(const Repeated& values) {
   return List(values.begin(), values.end());
 }
 
-void parse_proto(pb::Example& proto, std::string_view bytes, const std::string& who) {
-  proto.Clear();
+// The start of an error message about one example: "parse_example: example 3: ".
+// Built only when an error is thrown, so that a batch costs no string per example.
+struct Context {
+  const char* op;
+  bool batched;
+  std::int64_t index;
+  std::string operator()() const {
+    return std::string(op) + ": " + (batched ? "example " + std::to_string(index) + ": " : "");
+  }
+};
+
+// Parses into `proto` (reusing its memory), or throws DataLoss starting with `who()`.
+template <class Who>
+void parse_into(pb::Example& proto, std::string_view bytes, const Who& who) {
+  // protobuf sizes are ints.
   if (bytes.size() > static_cast<std::size_t>(INT_MAX) ||
       !proto.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
-    throw DataLoss(who + "the " + std::to_string(bytes.size()) + " bytes are not a serialized tf.train.Example");
+    throw DataLoss(who() + "the " + std::to_string(bytes.size()) + " bytes are not a serialized tf.train.Example");
 }
 
 // One FixedLenFeature of the spec, with its output and its checked default.
@@ -72,7 +85,7 @@ struct FixedState {
   FeatureType type = FeatureType::Int64;
   Shape shape;
   std::int64_t count = 0;  // values per example
-  Tensor dense;        // numeric output, [batch] + shape
+  Tensor dense;            // numeric output, [batch] + shape
   Tensor default_tensor;
   std::vector<std::string>* bytes = nullptr;
   const std::vector<std::string>* default_bytes = nullptr;
@@ -90,8 +103,8 @@ struct VarState {
 
 // Checks a FixedLenFeature and its default, and allocates its output.
 FixedState prepare_fixed(const std::string& name, const FixedLenFeature& f, std::int64_t batch, bool batched,
-                         ParsedExample& out, const std::string& op) {
-  const std::string who = op + ": FixedLenFeature '" + name + "': ";
+                         ParsedExample& out, const char* op) {
+  const std::string who = std::string(op) + ": FixedLenFeature '" + name + "': ";
   for (std::int64_t d : f.shape)
     if (d < 0) throw InvalidArgument(who + "shape " + f.shape.to_string() + " has a negative dimension");
   FixedState s;
@@ -130,48 +143,42 @@ FixedState prepare_fixed(const std::string& name, const FixedLenFeature& f, std:
   return s;
 }
 
-void check_type(const pb::Feature& f, FeatureType expected, const std::string& who, const std::string& name) {
+void check_type(const pb::Feature& f, FeatureType expected, const Context& where, const std::string& name) {
   const FeatureType found = list_type(f);
   if (found != expected)
-    throw InvalidArgument(who + "feature '" + name + "': data types don't match: the example holds " +
+    throw InvalidArgument(where() + "feature '" + name + "': data types don't match: the example holds " +
                           type_name(found) + " values, the spec expects " + type_name(expected));
 }
 
-void fill_fixed(FixedState& s, const pb::Feature* f, std::int64_t index, const std::string& who) {
-  if (!f) {
-    if (s.default_bytes) {
-      s.bytes->insert(s.bytes->end(), s.default_bytes->begin(), s.default_bytes->end());
-    } else if (s.default_tensor.defined()) {
-      const std::size_t n = static_cast<std::size_t>(s.count) * itemsize(s.dense.dtype());
-      auto* dst = static_cast<char*>(s.dense.raw_mutable_data()) + index * static_cast<std::int64_t>(n);
-      if (n > 0) std::memcpy(dst, s.default_tensor.raw_data(), n);
-    } else {
-      throw InvalidArgument(who + "feature '" + *s.name + "' (" + type_name(s.type) +
-                            ") is required but could not be found");
-    }
-    return;
+void fill_fixed(FixedState& s, const pb::Feature* f, const Context& where) {
+  if (f) {
+    check_type(*f, s.type, where, *s.name);
+    const std::int64_t found = list_size(*f);
+    if (found != s.count)
+      throw InvalidArgument(where() + "feature '" + *s.name + "': expected " + std::to_string(s.count) + " " +
+                            type_name(s.type) + " values for shape " + s.shape.to_string() + ", found " +
+                            std::to_string(found));
+  } else if (!s.default_bytes && !s.default_tensor.defined()) {
+    throw InvalidArgument(where() + "feature '" + *s.name + "' (" + type_name(s.type) +
+                          ") is required but could not be found");
   }
-  check_type(*f, s.type, who, *s.name);
-  const std::int64_t found = list_size(*f);
-  if (found != s.count)
-    throw InvalidArgument(who + "feature '" + *s.name + "': expected " + std::to_string(s.count) + " " +
-                          type_name(s.type) + " values for shape " + s.shape.to_string() + ", found " +
-                          std::to_string(found));
   if (s.type == FeatureType::Bytes) {
-    const auto& values = f->bytes_list().value();
-    s.bytes->insert(s.bytes->end(), values.begin(), values.end());
+    if (f) s.bytes->insert(s.bytes->end(), f->bytes_list().value().begin(), f->bytes_list().value().end());
+    else s.bytes->insert(s.bytes->end(), s.default_bytes->begin(), s.default_bytes->end());
     return;
   }
   const std::size_t n = static_cast<std::size_t>(s.count) * itemsize(s.dense.dtype());
-  if (n > 0) std::memcpy(static_cast<char*>(s.dense.raw_mutable_data()) + index * n, numeric_values(*f), n);
+  if (n == 0) return;  // the pointers may then be null
+  char* dst = static_cast<char*>(s.dense.raw_mutable_data()) + static_cast<std::size_t>(where.index) * n;
+  std::memcpy(dst, f ? numeric_values(*f) : s.default_tensor.raw_data(), n);
 }
 
-void fill_var(VarState& s, const pb::Feature* f, const std::string& who) {
+void fill_var(VarState& s, const pb::Feature* f, const Context& where) {
   if (!f) {
     s.lengths.push_back(0);
     return;
   }
-  check_type(*f, s.type, who, *s.name);
+  check_type(*f, s.type, where, *s.name);
   s.lengths.push_back(list_size(*f));
   if (s.type == FeatureType::Int64) {
     const auto& v = f->int64_list().value();
@@ -209,7 +216,7 @@ SparseTensor finish_var(const VarState& s, bool batched) {
 }
 
 ParsedExample parse_examples(std::span<const std::string_view> inputs, const FeatureSpec& spec, bool batched) {
-  const std::string op = batched ? "parse_example" : "parse_single_example";
+  const char* op = batched ? "parse_example" : "parse_single_example";
   const auto batch = static_cast<std::int64_t>(inputs.size());
   ParsedExample out;
   std::vector<FixedState> fixed;
@@ -221,10 +228,7 @@ ParsedExample parse_examples(std::span<const std::string_view> inputs, const Fea
       VarState s;
       s.name = &name;
       s.type = std::get<VarLenFeature>(feature).type;
-      if (s.type == FeatureType::Bytes) {
-        s.bytes = &out.bytes[name];
-        out.bytes_row_lengths[name];
-      }
+      if (s.type == FeatureType::Bytes) s.bytes = &out.bytes[name];
       var.push_back(std::move(s));
     }
   }
@@ -237,19 +241,19 @@ ParsedExample parse_examples(std::span<const std::string_view> inputs, const Fea
 
   pb::Example proto;
   for (std::int64_t i = 0; i < batch; ++i) {
-    const std::string who = batched ? op + ": example " + std::to_string(i) + ": " : op + ": ";
-    parse_proto(proto, inputs[static_cast<std::size_t>(i)], who);
+    const Context where{op, batched, i};
+    parse_into(proto, inputs[static_cast<std::size_t>(i)], where);
     std::fill(found.begin(), found.end(), nullptr);
     // In order, so that a repeated name ends with its last entry, as a map would.
-    for (const pb::FeatureEntry& entry : proto.features().feature()) {
+    for (const pb::Features::FeatureEntry& entry : proto.features().feature()) {
       const auto it = slot_of.find(entry.key());
       if (it == slot_of.end()) continue;
       // A feature with no list set counts as absent, as in TensorFlow.
       const bool has_list = entry.value().kind_case() != pb::Feature::KIND_NOT_SET;
       found[it->second] = has_list ? &entry.value() : nullptr;
     }
-    for (std::size_t k = 0; k < fixed.size(); ++k) fill_fixed(fixed[k], found[k], i, who);
-    for (std::size_t k = 0; k < var.size(); ++k) fill_var(var[k], found[fixed.size() + k], who);
+    for (std::size_t k = 0; k < fixed.size(); ++k) fill_fixed(fixed[k], found[k], where);
+    for (std::size_t k = 0; k < var.size(); ++k) fill_var(var[k], found[fixed.size() + k], where);
   }
 
   for (const VarState& s : var) {
@@ -303,7 +307,7 @@ std::string Example::serialize() const {
   pb::Example proto;
   // In name order, as deterministic map serialization (TensorFlow's included) writes them.
   for (const auto& [name, feature] : features_) {
-    pb::FeatureEntry& entry = *proto.mutable_features()->add_feature();
+    pb::Features::FeatureEntry& entry = *proto.mutable_features()->add_feature();
     entry.set_key(name);
     pb::Feature& f = *entry.mutable_value();
     if (const auto* v = std::get_if<Int64List>(&feature)) {
@@ -320,10 +324,10 @@ std::string Example::serialize() const {
 
 Example Example::parse(std::string_view bytes) {
   pb::Example proto;
-  parse_proto(proto, bytes, "Example::parse: ");
+  parse_into(proto, bytes, [] { return std::string("Example::parse: "); });
   Example out;
   // In order, so that a repeated name ends with its last entry, as a map would.
-  for (const pb::FeatureEntry& entry : proto.features().feature()) {
+  for (const pb::Features::FeatureEntry& entry : proto.features().feature()) {
     const pb::Feature& f = entry.value();
     const auto set = [&](Feature value) { out.features_.insert_or_assign(entry.key(), std::move(value)); };
     switch (f.kind_case()) {

@@ -23,8 +23,9 @@ namespace {
 constexpr std::size_t kBufferSize = std::size_t{1} << 20;
 constexpr std::size_t kHeaderSize = 12;  // length + its masked CRC
 constexpr std::size_t kFooterSize = 4;   // masked CRC of the data
-// A miss larger than this goes straight into the record instead of the buffer.
-constexpr std::size_t kDirectReadSize = kBufferSize / 2;
+// A transfer larger than this bypasses the buffer: straight from the file into
+// the record, or from the record to the file.
+constexpr std::size_t kDirectSize = kBufferSize / 2;
 constexpr std::size_t kCompressedInputSize = std::size_t{1} << 18;
 // Fewer bytes than zlib's 32-bit avail_in/avail_out can take in one call.
 constexpr std::size_t kMaxZlibStep = std::size_t{1} << 30;
@@ -89,7 +90,8 @@ void write_all(int fd, const void* data, std::size_t n, const std::string& path)
 // ---- writer -----------------------------------------------------------------
 
 struct TFRecordWriter::Impl {
-  Impl(const std::string& path, Compression compression) : path(path), compression(compression) {
+  Impl(const std::string& path, Compression compression)
+      : path(path), compression(compression), buffer(std::make_unique_for_overwrite<unsigned char[]>(kBufferSize)) {
     fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0) throw_open_error("TFRecordWriter", path, errno);
     if (compression != Compression::None) {
@@ -101,7 +103,6 @@ struct TFRecordWriter::Impl {
       }
       deflating = true;
     }
-    buffer = std::make_unique_for_overwrite<unsigned char[]>(kBufferSize);
   }
   ~Impl() {
     if (deflating) deflateEnd(&zs);
@@ -149,7 +150,7 @@ struct TFRecordWriter::Impl {
     }
     if (n > kBufferSize - used) {
       drain();
-      if (n >= kDirectReadSize) {
+      if (n >= kDirectSize) {
         write_all(fd, p, n, path);
         return;
       }
@@ -164,16 +165,14 @@ struct TFRecordWriter::Impl {
   }
 
   void close() {
-    const int file = std::exchange(fd, -1);
     try {
       if (deflating) deflate_pending(Z_FINISH);
-      write_all(file, buffer.get(), used, path);
-      used = 0;
+      drain();
     } catch (...) {
-      ::close(file);
+      ::close(std::exchange(fd, -1));
       throw;
     }
-    if (::close(file) != 0 && errno != EINTR)
+    if (::close(std::exchange(fd, -1)) != 0 && errno != EINTR)
       throw DataLoss("TFRecordWriter: closing " + in_quotes(path) + " failed: " + std::strerror(errno));
   }
 
@@ -238,7 +237,13 @@ void TFRecordWriter::close() {
 // ---- reader -----------------------------------------------------------------
 
 struct TFRecordReader::Impl {
-  Impl(const std::string& path, Compression compression) : path(path), compression(compression) {
+  Impl(const std::string& path, Compression compression)
+      : path(path),
+        compression(compression),
+        compressed_input(compression == Compression::None
+                             ? nullptr
+                             : std::make_unique_for_overwrite<unsigned char[]>(kCompressedInputSize)),
+        buffer(std::make_unique_for_overwrite<char[]>(kBufferSize)) {
     fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw_open_error("TFRecordReader", path, errno);
     struct stat st {};
@@ -260,9 +265,7 @@ struct TFRecordReader::Impl {
         throw ResourceExhausted("TFRecordReader: zlib could not start decompressing " + in_quotes(path));
       }
       inflating = true;
-      compressed_input = std::make_unique_for_overwrite<unsigned char[]>(kCompressedInputSize);
     }
-    buffer = std::make_unique_for_overwrite<char[]>(kBufferSize);
   }
   ~Impl() {
     if (inflating) inflateEnd(&zs);
@@ -351,7 +354,7 @@ struct TFRecordReader::Impl {
     std::memcpy(dst, buffer.get() + pos, got);
     pos += got;
     while (got < n) {
-      if (n - got >= kDirectReadSize) return got + read_stream(dst + got, n - got);
+      if (n - got >= kDirectSize) return got + read_stream(dst + got, n - got);
       pos = 0;
       end = read_stream(buffer.get(), kBufferSize);
       if (end == 0) break;
@@ -364,23 +367,25 @@ struct TFRecordReader::Impl {
   }
 
   // The most record bytes that can still follow the header just read, or
-  // nothing when the file gives no bound (a pipe).
-  std::optional<std::uint64_t> data_bound() {
+  // nothing when the file gives no bound (a pipe). A plain file is looked at
+  // again only when `length` exceeds what it held at the last look: it may
+  // have grown since.
+  std::optional<std::uint64_t> data_bound(std::uint64_t length) {
     if (!regular) return std::nullopt;
-    if (!inflating) {
-      // The file may have grown since it was opened.
-      struct stat st {};
-      if (::fstat(fd, &st) == 0) file_size = std::max<std::uint64_t>(file_size, st.st_size);
-      const std::uint64_t consumed = offset + kHeaderSize;
-      return file_size > consumed ? file_size - consumed : 0;
-    }
-    return file_size * kMaxDeflateRatio;
+    if (inflating) return file_size * kMaxDeflateRatio;
+    const std::uint64_t consumed = offset + kHeaderSize;
+    auto remaining = [&] { return file_size > consumed ? file_size - consumed : 0; };
+    struct stat st {};
+    if (length > remaining() && ::fstat(fd, &st) == 0)
+      file_size = std::max(file_size, static_cast<std::uint64_t>(st.st_size));
+    return remaining();
   }
 
   // Reads the data of a record whose length no file size vouches for in
   // growing steps, so a corrupt length cannot make us allocate much more than
   // the stream really holds.
   std::size_t take_growing(std::string& record, std::uint64_t length) {
+    record.clear();
     std::size_t done = 0;
     while (done < length) {
       const std::size_t step =
@@ -413,7 +418,7 @@ struct TFRecordReader::Impl {
       fail("corrupt record" + where(offset) + ": length CRC mismatch (stored " + hex32(load_le32(header + 8)) +
            ", computed " + hex32(length_crc) + ")");
 
-    const std::optional<std::uint64_t> bound = data_bound();
+    const std::optional<std::uint64_t> bound = data_bound(length);
     if (bound && length > *bound) {
       if (!inflating)
         fail("truncated record" + where(offset) + ": expected " + std::to_string(length) + " data bytes, found " +

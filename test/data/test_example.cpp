@@ -195,6 +195,31 @@ TEST_CASE("Example: a repeated feature name keeps its last entry, as protobuf ma
                        MessageContains("feature 'x' (int64) is required but could not be found"));
 }
 
+TEST_CASE("Example: every flipped or cut byte gives a result or a clear error", "[example]") {
+  const std::string good = fixture_examples()[0].serialize();
+  const FeatureSpec spec = fixture_spec();
+  std::vector<std::string> damaged;
+  for (std::size_t i = 0; i < good.size(); ++i) {
+    for (unsigned char mask : {0x01, 0x80, 0xff}) {
+      damaged.push_back(good);
+      damaged.back()[i] = static_cast<char>(damaged.back()[i] ^ mask);
+    }
+    damaged.push_back(good.substr(0, i));
+  }
+  int errors = 0;
+  for (const std::string& bytes : damaged) {
+    try {
+      Example::parse(bytes);
+      parse_single_example(bytes, spec);
+    } catch (const DataLoss&) {
+      ++errors;
+    } catch (const InvalidArgument&) {
+      ++errors;
+    }
+  }
+  CHECK(errors > static_cast<int>(damaged.size()) / 2);
+}
+
 TEST_CASE("parse_example: TensorFlow's results for examples.tfrecord", "[example]") {
   const ParsedExample p = parse_example(serialized_fixture(), fixture_spec());
   CHECK(p.dense.size() == 4);

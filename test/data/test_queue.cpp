@@ -3,15 +3,18 @@
 // stop/exception/grace-period handling. Catch2 v2 assertions are not
 // thread-safe, so threads only record what they saw and the test thread checks
 // it. Every wait is bounded: a bug makes a test fail, not hang.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
 #include <cstdint>
 #include <functional>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <numeric>
 #include <optional>
 #include <stdexcept>
@@ -37,6 +40,38 @@ namespace {
 constexpr auto kPatience = 10s;
 // How long a call must stay blocked to count as blocked.
 constexpr auto kBlocked = 50ms;
+
+// Aborts the run when a test case takes longer than `limit`, so that a call
+// that blocks forever because of a bug fails the run instead of hanging it.
+// Every test case starts one.
+class Watchdog {
+ public:
+  explicit Watchdog(std::chrono::seconds limit = 60s)
+      : thread_([this, limit] {
+          std::unique_lock lock(mutex_);
+          if (!done_cv_.wait_for(lock, limit, [&] { return done_; })) {
+            std::fprintf(stderr, "a [queue] test case is still running after %lld s: aborting\n",
+                         static_cast<long long>(limit.count()));
+            std::abort();
+          }
+        }) {}
+  ~Watchdog() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    done_cv_.notify_one();
+    thread_.join();
+  }
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable done_cv_;
+  bool done_ = false;
+  std::thread thread_;  // last: it uses the members above
+};
 
 // Runs `fn` on its own thread. If the test ends while it is still running
 // (a failed check), `unblock` runs first so that the thread can be joined.
@@ -103,6 +138,7 @@ double seconds_taken(F&& f) {
 // ---- FIFOQueue ----------------------------------------------------------------
 
 TEST_CASE("FIFOQueue: elements leave in the order they came", "[queue]") {
+  Watchdog watchdog;
   FIFOQueue<int> q(10);
   CHECK(q.capacity() == 10);
   CHECK(q.min_after_dequeue() == 0);
@@ -119,6 +155,7 @@ TEST_CASE("FIFOQueue: elements leave in the order they came", "[queue]") {
 }
 
 TEST_CASE("FIFOQueue: the seed's example (dequeue x, enqueue x + 1) prints 0 10 1 11 2", "[queue]") {
+  Watchdog watchdog;
   FIFOQueue<int> q(2);
   q.enqueue_many({0, 10});
   std::vector<int> printed;
@@ -132,6 +169,7 @@ TEST_CASE("FIFOQueue: the seed's example (dequeue x, enqueue x + 1) prints 0 10 
 }
 
 TEST_CASE("FIFOQueue: move-only elements", "[queue]") {
+  Watchdog watchdog;
   FIFOQueue<std::unique_ptr<int>> q(2);
   q.enqueue(std::make_unique<int>(7));
   auto second = std::make_unique<int>(8);
@@ -147,6 +185,7 @@ TEST_CASE("FIFOQueue: move-only elements", "[queue]") {
 }
 
 TEST_CASE("FIFOQueue: invalid arguments", "[queue]") {
+  Watchdog watchdog;
   CHECK_THROWS_MATCHES(FIFOQueue<int>(0), InvalidArgument, MessageContains("FIFOQueue: capacity must be at least 1"));
   FIFOQueue<int> q(3);
   CHECK_THROWS_MATCHES(q.dequeue_many(4), InvalidArgument,
@@ -157,6 +196,7 @@ TEST_CASE("FIFOQueue: invalid arguments", "[queue]") {
 }
 
 TEST_CASE("FIFOQueue: a producer blocks while the queue is full until a consumer takes", "[queue]") {
+  Watchdog watchdog;
   FIFOQueue<int> q(2);
   q.enqueue_many({1, 2});
   Task producer([&] { q.enqueue(3); }, [&] { q.close(true); });
@@ -168,6 +208,7 @@ TEST_CASE("FIFOQueue: a producer blocks while the queue is full until a consumer
 }
 
 TEST_CASE("FIFOQueue: a consumer blocks while the queue is empty until a producer adds", "[queue]") {
+  Watchdog watchdog;
   FIFOQueue<int> q(2);
   std::vector<int> got;
   Task consumer([&] { got = q.dequeue_many(2); }, [&] { q.close(); });
@@ -179,6 +220,7 @@ TEST_CASE("FIFOQueue: a consumer blocks while the queue is empty until a produce
 }
 
 TEST_CASE("FIFOQueue: enqueue_many larger than the capacity goes in as room appears", "[queue]") {
+  Watchdog watchdog;
   FIFOQueue<int> q(3);
   Task producer([&] { q.enqueue_many(iota(10)); }, [&] { q.close(true); });
   std::vector<int> got;
@@ -193,6 +235,7 @@ TEST_CASE("FIFOQueue: enqueue_many larger than the capacity goes in as room appe
 }
 
 TEST_CASE("FIFOQueue: waiters are served in arrival order", "[queue]") {
+  Watchdog watchdog;
   SECTION("a blocked dequeue_many is not starved by a later dequeue") {
     FIFOQueue<int> q(4);
     std::vector<int> many;
@@ -223,6 +266,7 @@ TEST_CASE("FIFOQueue: waiters are served in arrival order", "[queue]") {
 }
 
 TEST_CASE("FIFOQueue: timeouts", "[queue]") {
+  Watchdog watchdog;
   FIFOQueue<int> q(1);
   SECTION("dequeue_for on an empty queue gives up after the timeout") {
     std::optional<int> v = 0;
@@ -270,6 +314,7 @@ TEST_CASE("FIFOQueue: timeouts", "[queue]") {
 }
 
 TEST_CASE("FIFOQueue: close drains what is left, then throws OutOfRange", "[queue]") {
+  Watchdog watchdog;
   FIFOQueue<int> q(5);
   q.enqueue_many({1, 2, 3});
   q.close();
@@ -292,25 +337,30 @@ TEST_CASE("FIFOQueue: close drains what is left, then throws OutOfRange", "[queu
 }
 
 TEST_CASE("FIFOQueue: close wakes blocked consumers", "[queue]") {
+  Watchdog watchdog;
   FIFOQueue<int> q(4);
   q.enqueue(1);
   std::atomic<int> out_of_range{0};
   std::vector<int> many;
   int one = -1;
-  Task a([&] {
-    try {
-      many = q.dequeue_many(2);
-    } catch (const OutOfRange&) {
-      ++out_of_range;
-    }
-  }, [&] { q.close(); });
-  Task b([&] {
-    try {
-      one = q.dequeue();
-    } catch (const OutOfRange&) {
-      ++out_of_range;
-    }
-  }, [&] { q.close(); });
+  Task a(
+      [&] {
+        try {
+          many = q.dequeue_many(2);
+        } catch (const OutOfRange&) {
+          ++out_of_range;
+        }
+      },
+      [&] { q.close(); });
+  Task b(
+      [&] {
+        try {
+          one = q.dequeue();
+        } catch (const OutOfRange&) {
+          ++out_of_range;
+        }
+      },
+      [&] { q.close(); });
   CHECK_FALSE(a.finished_within(kBlocked));
   q.close();
   a.get();
@@ -324,6 +374,7 @@ TEST_CASE("FIFOQueue: close wakes blocked consumers", "[queue]") {
 }
 
 TEST_CASE("FIFOQueue: close and pending enqueues", "[queue]") {
+  Watchdog watchdog;
   FIFOQueue<int> q(1);
   q.enqueue(1);
   SECTION("without cancel_pending_enqueues a blocked enqueue still completes") {
@@ -352,43 +403,47 @@ TEST_CASE("FIFOQueue: close and pending enqueues", "[queue]") {
     CHECK(q.dequeue_for(kPatience) == 2);
     CHECK_FALSE(producer.finished_within(kBlocked));  // 3 is in, 4 waits
     q.close(true);
-    CHECK_THROWS_MATCHES(producer.get(), FailedPrecondition,
-                         MessageContains("after 2 of 3 elements were enqueued"));
+    CHECK_THROWS_MATCHES(producer.get(), FailedPrecondition, MessageContains("after 2 of 3 elements were enqueued"));
     CHECK(drain(q) == std::vector<int>{3});
   }
 }
 
 TEST_CASE("FIFOQueue: 4 producers x 4 consumers x 10000 items, each dequeued exactly once", "[queue]") {
+  Watchdog watchdog;
   constexpr int kProducers = 4, kConsumers = 4, kItems = 10000;
   FIFOQueue<int> q(16);
   std::vector<std::vector<int>> seen(kConsumers);
   std::vector<std::unique_ptr<Task>> consumers, producers;
   for (int c = 0; c < kConsumers; ++c)
-    consumers.push_back(std::make_unique<Task>([&q, &mine = seen[c], c] {
-      for (;;) {
-        try {
-          // Half the consumers take batches, the rest single elements.
-          if (c % 2 == 0) {
-            for (int v : q.dequeue_up_to(7)) mine.push_back(v);
-          } else {
-            mine.push_back(q.dequeue());
+    consumers.push_back(std::make_unique<Task>(
+        [&q, &mine = seen[c], c] {
+          for (;;) {
+            try {
+              // Half the consumers take batches, the rest single elements.
+              if (c % 2 == 0) {
+                for (int v : q.dequeue_up_to(7)) mine.push_back(v);
+              } else {
+                mine.push_back(q.dequeue());
+              }
+            } catch (const OutOfRange&) {
+              return;
+            }
           }
-        } catch (const OutOfRange&) {
-          return;
-        }
-      }
-    }, [&] { q.close(true); }));
+        },
+        [&] { q.close(true); }));
   for (int p = 0; p < kProducers; ++p)
-    producers.push_back(std::make_unique<Task>([&q, p] {
-      for (int i = 0; i < kItems;) {
-        if (i % 3 == 0 && i + 5 <= kItems) {
-          q.enqueue_many(iota(5, p * kItems + i));
-          i += 5;
-        } else {
-          q.enqueue(p * kItems + i++);
-        }
-      }
-    }, [&] { q.close(true); }));
+    producers.push_back(std::make_unique<Task>(
+        [&q, p] {
+          for (int i = 0; i < kItems;) {
+            if (i % 3 == 0 && i + 5 <= kItems) {
+              q.enqueue_many(iota(5, p * kItems + i));
+              i += 5;
+            } else {
+              q.enqueue(p * kItems + i++);
+            }
+          }
+        },
+        [&] { q.close(true); }));
   for (auto& t : producers) t->get();
   q.close();
   for (auto& t : consumers) t->get();
@@ -412,6 +467,7 @@ TEST_CASE("FIFOQueue: 4 producers x 4 consumers x 10000 items, each dequeued exa
 // ---- RandomShuffleQueue ---------------------------------------------------------
 
 TEST_CASE("RandomShuffleQueue: never dequeues down to min_after_dequeue while open", "[queue]") {
+  Watchdog watchdog;
   CHECK_THROWS_MATCHES(RandomShuffleQueue<int>(4, 4, 1), InvalidArgument,
                        MessageContains("min_after_dequeue (4) must be less than capacity (4)"));
   CHECK_THROWS_AS(RandomShuffleQueue<int>(0, 0, 1), InvalidArgument);
@@ -446,6 +502,7 @@ TEST_CASE("RandomShuffleQueue: never dequeues down to min_after_dequeue while op
 }
 
 TEST_CASE("RandomShuffleQueue: a seeded order is reproducible and a permutation", "[queue]") {
+  Watchdog watchdog;
   auto order = [](std::uint64_t seed) {
     RandomShuffleQueue<int> q(100, 10, seed);
     std::vector<int> out;
@@ -475,6 +532,7 @@ TEST_CASE("RandomShuffleQueue: a seeded order is reproducible and a permutation"
 }
 
 TEST_CASE("RandomShuffleQueue: each element is equally likely to come out first", "[queue]") {
+  Watchdog watchdog;
   std::vector<int> first(4, 0);
   for (std::uint64_t seed = 0; seed < 4000; ++seed) {
     RandomShuffleQueue<int> q(4, 0, seed);
@@ -486,24 +544,29 @@ TEST_CASE("RandomShuffleQueue: each element is equally likely to come out first"
 }
 
 TEST_CASE("RandomShuffleQueue: contention, every element exactly once", "[queue]") {
+  Watchdog watchdog;
   constexpr int kProducers = 4, kConsumers = 4, kItems = 5000;
   RandomShuffleQueue<int> q(64, 16, 3);
   std::vector<std::vector<int>> seen(kConsumers);
   std::vector<std::unique_ptr<Task>> tasks;
   for (int c = 0; c < kConsumers; ++c)
-    tasks.push_back(std::make_unique<Task>([&q, &mine = seen[c]] {
-      try {
-        for (;;)
-          for (int v : q.dequeue_up_to(5)) mine.push_back(v);
-      } catch (const OutOfRange&) {
-      }
-    }, [&] { q.close(true); }));
+    tasks.push_back(std::make_unique<Task>(
+        [&q, &mine = seen[c]] {
+          try {
+            for (;;)
+              for (int v : q.dequeue_up_to(5)) mine.push_back(v);
+          } catch (const OutOfRange&) {
+          }
+        },
+        [&] { q.close(true); }));
   {
     std::vector<std::unique_ptr<Task>> producers;
     for (int p = 0; p < kProducers; ++p)
-      producers.push_back(std::make_unique<Task>([&q, p] {
-        for (int i = 0; i < kItems; ++i) q.enqueue(p * kItems + i);
-      }, [&] { q.close(true); }));
+      producers.push_back(std::make_unique<Task>(
+          [&q, p] {
+            for (int i = 0; i < kItems; ++i) q.enqueue(p * kItems + i);
+          },
+          [&] { q.close(true); }));
     for (auto& t : producers) t->get();
   }
   q.close();
@@ -517,6 +580,7 @@ TEST_CASE("RandomShuffleQueue: contention, every element exactly once", "[queue]
 // ---- Coordinator ---------------------------------------------------------------
 
 TEST_CASE("Coordinator: request_stop wakes wait_for_stop and signals the stop token", "[queue]") {
+  Watchdog watchdog;
   Coordinator coord;
   CHECK_FALSE(coord.should_stop());
   CHECK_FALSE(coord.wait_for_stop(10ms));
@@ -539,6 +603,7 @@ TEST_CASE("Coordinator: request_stop wakes wait_for_stop and signals the stop to
 }
 
 TEST_CASE("Coordinator: the seed's MyLoop example stops every thread", "[queue]") {
+  Watchdog watchdog;
   Coordinator coord;
   std::vector<int> iterations(5, 0);
   std::vector<std::thread> threads;
@@ -556,6 +621,7 @@ TEST_CASE("Coordinator: the seed's MyLoop example stops every thread", "[queue]"
 }
 
 TEST_CASE("Coordinator: join re-throws the first exception a thread reported", "[queue]") {
+  Watchdog watchdog;
   Coordinator coord;
   for (int id = 0; id < 3; ++id)
     coord.start_thread([&coord, id] {
@@ -574,6 +640,7 @@ TEST_CASE("Coordinator: join re-throws the first exception a thread reported", "
 }
 
 TEST_CASE("Coordinator: run_guarded reports an exception; OutOfRange is a clean stop", "[queue]") {
+  Watchdog watchdog;
   SECTION("an error") {
     Coordinator coord;
     CHECK(coord.run_guarded([] {}));
@@ -596,6 +663,7 @@ TEST_CASE("Coordinator: run_guarded reports an exception; OutOfRange is a clean 
 }
 
 TEST_CASE("Coordinator: join without a stop waits for threads that end by themselves", "[queue]") {
+  Watchdog watchdog;
   Coordinator coord;
   std::atomic<int> finished{0};
   for (int i = 0; i < 3; ++i)
@@ -609,16 +677,23 @@ TEST_CASE("Coordinator: join without a stop waits for threads that end by themse
 }
 
 TEST_CASE("Coordinator: threads that outlive the grace period stay owned and are reported", "[queue]") {
+  Watchdog watchdog;
   std::atomic<bool> release{false};
   std::atomic<bool> straggler_done{false};
   std::optional<Task> releaser;
   {
     Coordinator coord;
-    coord.start_thread([&] { while (!coord.should_stop()) std::this_thread::sleep_for(1ms); }, "polite");
-    coord.start_thread([&] {
-      while (!release) std::this_thread::sleep_for(1ms);
-      straggler_done = true;
-    }, "stubborn");
+    coord.start_thread(
+        [&] {
+          while (!coord.should_stop()) std::this_thread::sleep_for(1ms);
+        },
+        "polite");
+    coord.start_thread(
+        [&] {
+          while (!release) std::this_thread::sleep_for(1ms);
+          straggler_done = true;
+        },
+        "stubborn");
     coord.request_stop();
     CHECK_THROWS_MATCHES(coord.join(30ms), FailedPrecondition,
                          MessageContains("1 of 2 threads did not stop within the grace period of 30 ms after the "
@@ -635,15 +710,17 @@ TEST_CASE("Coordinator: threads that outlive the grace period stay owned and are
 }
 
 TEST_CASE("Coordinator: registered std::thread and std::jthread", "[queue]") {
+  Watchdog watchdog;
   Coordinator coord;
   CHECK_THROWS_MATCHES(coord.register_thread(std::thread()), InvalidArgument, MessageContains("not joinable"));
   CHECK_THROWS_AS(coord.start_thread(nullptr), InvalidArgument);
   // A jthread's own stop token is signalled by the coordinator.
   std::atomic<bool> jthread_saw_stop{false};
   coord.register_thread(std::jthread([&](std::stop_token token) {
-    while (!token.stop_requested()) std::this_thread::sleep_for(1ms);
-    jthread_saw_stop = true;
-  }), "jthread");
+                          while (!token.stop_requested()) std::this_thread::sleep_for(1ms);
+                          jthread_saw_stop = true;
+                        }),
+                        "jthread");
   coord.register_thread(std::thread([&] { coord.wait_for_stop(); }));
   CHECK(coord.num_threads() == 2);
   std::vector<std::thread> more;
@@ -672,6 +749,7 @@ QueueRunner<int>::Producer counter(int first, int last) {
 }  // namespace
 
 TEST_CASE("QueueRunner: the queue closes when every producer is exhausted", "[queue]") {
+  Watchdog watchdog;
   FIFOQueue<int> q(8);
   Coordinator coord;
   QueueRunner<int> runner(q, {counter(0, 100), counter(100, 250)});
@@ -694,10 +772,12 @@ TEST_CASE("QueueRunner: the queue closes when every producer is exhausted", "[qu
 }
 
 TEST_CASE("QueueRunner: the seed's example (5 threads, dequeue 3, request_stop, join)", "[queue]") {
+  Watchdog watchdog;
   FIFOQueue<float> q(100);
   Coordinator coord;
   std::atomic<int> produced{0};
-  QueueRunner<float> runner(q, [&produced] { return static_cast<float>(produced++); }, 5);
+  QueueRunner<float> runner(
+      q, [&produced] { return static_cast<float>(produced++); }, 5);
   CHECK(runner.create_threads(coord) == 5);
   CHECK(runner.create_threads(coord) == 0);  // already running
   std::vector<float> got;
@@ -714,6 +794,7 @@ TEST_CASE("QueueRunner: the seed's example (5 threads, dequeue 3, request_stop, 
 }
 
 TEST_CASE("QueueRunner: a producer's exception closes the queue and reaches join", "[queue]") {
+  Watchdog watchdog;
   FIFOQueue<int> q(4);
   Coordinator coord;
   std::atomic<int> calls{0};
@@ -736,12 +817,14 @@ TEST_CASE("QueueRunner: a producer's exception closes the queue and reaches join
 }
 
 TEST_CASE("QueueRunner: OutOfRange from an upstream queue chains queues", "[queue]") {
+  Watchdog watchdog;
   FIFOQueue<int> upstream(20);
   upstream.enqueue_many(iota(10));
   upstream.close();
   FIFOQueue<int> downstream(3);
   Coordinator coord;
-  QueueRunner<int> runner(downstream, [&upstream] { return 2 * upstream.dequeue(); }, 2);
+  QueueRunner<int> runner(
+      downstream, [&upstream] { return 2 * upstream.dequeue(); }, 2);
   runner.create_threads(coord);
   std::vector<int> got;
   try {
@@ -755,9 +838,11 @@ TEST_CASE("QueueRunner: OutOfRange from an upstream queue chains queues", "[queu
 }
 
 TEST_CASE("QueueRunner: a consumer closing the queue ends the producers quietly", "[queue]") {
+  Watchdog watchdog;
   RandomShuffleQueue<int> q(10, 2, 5);
   Coordinator coord;
-  QueueRunner<int> runner(q, [] { return 7; }, 3);
+  QueueRunner<int> runner(
+      q, [] { return 7; }, 3);
   runner.create_threads(coord);
   CHECK(q.dequeue_for(kPatience) == 7);
   q.close(true);
@@ -766,6 +851,7 @@ TEST_CASE("QueueRunner: a consumer closing the queue ends the producers quietly"
 }
 
 TEST_CASE("QueueRunner: invalid producers", "[queue]") {
+  Watchdog watchdog;
   FIFOQueue<int> q(1);
   CHECK_THROWS_MATCHES(QueueRunner<int>(q, std::vector<QueueRunner<int>::Producer>{}), InvalidArgument,
                        MessageContains("no producers"));

@@ -12,8 +12,11 @@
 #include <iterator>
 #include <random>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
+
+#include <sys/stat.h>
 
 #include "data/crc32c.hpp"
 #include "eager/data/tfrecord.hpp"
@@ -81,6 +84,15 @@ std::vector<std::string> fixture_records() {
   std::string all_bytes(256, '\0');
   for (int i = 0; i < 256; ++i) all_bytes[static_cast<std::size_t>(i)] = static_cast<char>(i);
   return {"", "hello", all_bytes, pattern(1000, 1), std::string("\x00\xff", 2), pattern(3000, 2)};
+}
+
+// A record header: the length, little-endian, and its masked CRC.
+std::string frame_header(std::uint64_t length) {
+  std::string header;
+  for (int i = 0; i < 8; ++i) header.push_back(static_cast<char>(length >> (8 * i)));
+  const std::uint32_t crc = masked_crc32c(header.data(), 8);
+  for (int i = 0; i < 4; ++i) header.push_back(static_cast<char>(crc >> (8 * i)));
+  return header;
 }
 
 std::vector<std::string> read_all(const std::string& path, TFRecordOptions options = {}) {
@@ -212,6 +224,10 @@ TEST_CASE("TFRecord: round trips through every compression, records small and la
     INFO("compression " << name);
     write_all(path, records, {compression});
     CHECK(read_all(path, {compression}) == records);
+    // read() reuses the string: an empty record after a longer one must come out empty.
+    const std::vector<std::string> shrinking = {"abc", "", "x", "", std::string(70000, 'y'), "z"};
+    write_all(path, shrinking, {compression});
+    CHECK(read_all(path, {compression}) == shrinking);
     // The same files through eager's writer and TensorFlow's reader: tools/make_tfrecord_fixtures.py.
     write_all(path, fixture_records(), {compression});
     CHECK(read_all(path, {compression}) == fixture_records());
@@ -276,6 +292,40 @@ TEST_CASE("TFRecord: missing files, directories and unwritable paths", "[tfrecor
   CHECK_THROWS_MATCHES(TFRecordWriter(nested), NotFound, MessageContains(nested));
   CHECK_THROWS_MATCHES(TFRecordWriter(dir.path().string()), FailedPrecondition,
                        MessageContains(dir.path().string()));
+}
+
+TEST_CASE("TFRecordWriter: a full disk is ResourceExhausted, from flush() and close()", "[tfrecord]") {
+  if (!fs::exists("/dev/full")) {
+    WARN("no /dev/full: the disk-full path is not exercised");
+    return;
+  }
+  TFRecordWriter writer("/dev/full");
+  writer.write("x");
+  CHECK_THROWS_MATCHES(writer.flush(), ResourceExhausted, MessageContains("cannot write to '/dev/full'"));
+  CHECK_THROWS_AS(writer.close(), ResourceExhausted);
+  writer.close();  // closed despite the error
+  CHECK_THROWS_AS(writer.write("y"), FailedPrecondition);
+}
+
+TEST_CASE("TFRecordReader: a pipe, which has no size to check lengths against", "[tfrecord]") {
+  TempDir dir;
+  const std::string fifo = dir / "fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  auto feed = [&](std::string bytes) {
+    return std::thread([fifo, bytes = std::move(bytes)] {
+      std::ofstream out(fifo, std::ios::binary);
+      out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    });
+  };
+  std::thread writer = feed(read_bytes((kFixtures / "records.tfrecord").string()));
+  CHECK(read_all(fifo) == fixture_records());
+  writer.join();
+  // A header claiming 2^60 bytes: read as far as the pipe goes, never allocated up front.
+  const std::string header = frame_header(std::uint64_t{1} << 60);
+  writer = feed(header + std::string(3000000, 'a'));
+  CHECK_THROWS_MATCHES(read_all(fifo), DataLoss,
+                       MessageContains("expected 1152921504606846976 data bytes, found 3000000"));
+  writer.join();
 }
 
 TEST_CASE("TFRecordReader: every flipped byte of a small file is a DataLoss at its record's offset", "[tfrecord]") {
@@ -376,10 +426,7 @@ TEST_CASE("TFRecordReader: corrupt and truncated compressed files never pass as 
 TEST_CASE("TFRecordReader: an absurd length is refused before anything is allocated", "[tfrecord]") {
   TempDir dir;
   // A header claiming 2^60 bytes, with a valid length CRC, then 3 bytes.
-  std::string header(8, '\0');
-  header[7] = 0x10;
-  const std::uint32_t crc = masked_crc32c(header.data(), 8);
-  for (int i = 0; i < 4; ++i) header.push_back(static_cast<char>(crc >> (8 * i)));
+  const std::string header = frame_header(std::uint64_t{1} << 60);
   const std::string path = dir / "absurd";
   write_bytes(path, header + "abc");
   CHECK_THROWS_MATCHES(read_all(path), DataLoss,

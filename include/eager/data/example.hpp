@@ -78,7 +78,7 @@ enum class FeatureType { Int64, Float, Bytes };
 struct FixedLenFeature {
   Shape shape;
   FeatureType type;
-  std::optional<std::variant<Tensor, std::vector<std::string>>> default_value;
+  std::optional<std::variant<Tensor, std::vector<std::string>>> default_value = std::nullopt;
 };
 
 // tf.io.VarLenFeature: any number of values per example, none when absent.

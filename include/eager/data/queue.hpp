@@ -158,8 +158,12 @@ class Queue {
  protected:
   // `shuffle_seed` nullopt: FIFO order; otherwise elements leave in a random
   // order drawn from std::mt19937_64 seeded with it.
-  Queue(const char* kind, std::size_t capacity, std::size_t min_after_dequeue, std::optional<std::uint64_t> shuffle_seed)
-      : kind_(kind), capacity_(capacity), min_after_dequeue_(min_after_dequeue), shuffle_(shuffle_seed.has_value()),
+  Queue(const char* kind, std::size_t capacity, std::size_t min_after_dequeue,
+        std::optional<std::uint64_t> shuffle_seed)
+      : kind_(kind),
+        capacity_(capacity),
+        min_after_dequeue_(min_after_dequeue),
+        shuffle_(shuffle_seed.has_value()),
         rng_(shuffle_seed.value_or(0)) {
     if (capacity == 0) throw InvalidArgument(std::string(kind) + ": capacity must be at least 1");
     if (min_after_dequeue >= capacity)
@@ -178,9 +182,9 @@ class Queue {
   // producer hands elements straight to waiting consumers instead of waking
   // them one after the other to take their turn.
   struct Enqueuer {
-    T* single = nullptr;               // enqueue: moved from once served
-    std::vector<T>* many = nullptr;    // enqueue_many
-    std::size_t done = 0;              // elements of *many already in
+    T* single = nullptr;             // enqueue: moved from once served
+    std::vector<T>* many = nullptr;  // enqueue_many
+    std::size_t done = 0;            // elements of *many already in
     State state = State::Waiting;
     std::condition_variable cv;
   };
@@ -342,9 +346,10 @@ template <class T>
 std::optional<std::vector<T>> Queue<T>::pop_many(std::size_t n, bool up_to, const detail::Deadline& deadline,
                                                  const char* op) {
   if (n > capacity_ - min_after_dequeue_)
-    throw InvalidArgument(name(op) + ": cannot take " + std::to_string(n) + " elements at once from a queue of capacity " +
-                          std::to_string(capacity_) + " that keeps " + std::to_string(min_after_dequeue_) +
-                          " after each dequeue (at most " + std::to_string(capacity_ - min_after_dequeue_) + ")");
+    throw InvalidArgument(name(op) + ": cannot take " + std::to_string(n) +
+                          " elements at once from a queue of capacity " + std::to_string(capacity_) + " that keeps " +
+                          std::to_string(min_after_dequeue_) + " after each dequeue (at most " +
+                          std::to_string(capacity_ - min_after_dequeue_) + ")");
   if (n == 0) return std::vector<T>{};
   std::unique_lock lock(mutex_);
   std::vector<T> out;

@@ -78,7 +78,8 @@ class TFRecordWriter {
 };
 
 // Reads the records of a file in order, checking both CRCs of each
-// (the reading side of tf.data.TFRecordDataset). Movable, not copyable.
+// (the reading side of tf.data.TFRecordDataset). Movable, not copyable; a
+// moved-from reader may only be destroyed or assigned to.
 class TFRecordReader {
  public:
   // Opens `path`. Throws NotFound when it does not exist (or a directory on
