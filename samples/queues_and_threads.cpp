@@ -76,7 +76,8 @@ void coordinator_loop() {
 void queue_runner() {
   std::cout << "== QueueRunner: 5 threads enqueue random numbers\n";
   data::FIFOQueue<eager::Tensor> q(100);
-  data::QueueRunner<eager::Tensor> runner(q, [] { return eager::random::normal({1}); }, 5);
+  data::QueueRunner<eager::Tensor> runner(
+      q, [] { return eager::random::normal({1}); }, 5);
   data::Coordinator coord;
   runner.create_threads(coord);
   for (int i = 0; i < 3; ++i) std::cout << q.dequeue().to_vector<float>()[0] << "\n";
@@ -102,11 +103,14 @@ void shuffle_batch() {
   constexpr int kExamples = 40;
   data::RandomShuffleQueue<Example> q(kCapacity, kMinAfterDequeue, /*seed=*/7);
   std::atomic<int> next{0};
-  data::QueueRunner<Example> readers(q, [&next]() -> std::optional<Example> {
-    const int i = next++;
-    if (i >= kExamples) return std::nullopt;
-    return Example{eager::fill({3}, static_cast<float>(i)), i};
-  }, 2);
+  data::QueueRunner<Example> readers(
+      q,
+      [&next]() -> std::optional<Example> {
+        const int i = next++;
+        if (i >= kExamples) return std::nullopt;
+        return Example{eager::fill({3}, static_cast<float>(i)), i};
+      },
+      2);
   data::Coordinator coord;
   readers.create_threads(coord);
   int step = 0;

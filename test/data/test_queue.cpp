@@ -8,9 +8,9 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstdint>
 #include <functional>
 #include <future>
 #include <memory>
@@ -771,6 +771,41 @@ TEST_CASE("QueueRunner: the queue closes when every producer is exhausted", "[qu
   CHECK_FALSE(coord.should_stop());
 }
 
+TEST_CASE("QueueRunner: threads given one producer share it; a vector gives each its own", "[queue]") {
+  Watchdog watchdog;
+  SECTION("shared: 250 elements in all, whatever the number of threads") {
+    FIFOQueue<int> q(8);
+    Coordinator coord;
+    // Thread-safe, with its state inside: copies would each produce 0..249.
+    QueueRunner<int> runner(
+        q,
+        [next = 0, mutex = std::make_shared<std::mutex>()]() mutable -> std::optional<int> {
+          std::lock_guard lock(*mutex);
+          if (next == 250) return std::nullopt;
+          return next++;
+        },
+        3);
+    CHECK(runner.num_threads() == 3);
+    runner.create_threads(coord);
+    std::vector<int> got;
+    try {
+      for (;;) got.push_back(q.dequeue_for(kPatience).value());
+    } catch (const OutOfRange&) {
+    }
+    std::sort(got.begin(), got.end());
+    CHECK(got == iota(250));
+    coord.join(5s);
+  }
+  SECTION("a vector of std::function<T()>") {
+    FIFOQueue<int> q(4);
+    std::vector<std::function<int()>> ops = {[] { return 1; }, [] { return 2; }};
+    QueueRunner<int> runner(q, ops);
+    CHECK(runner.num_threads() == 2);
+    ops.emplace_back();
+    CHECK_THROWS_MATCHES(QueueRunner<int>(q, ops), InvalidArgument, MessageContains("empty std::function"));
+  }
+}
+
 TEST_CASE("QueueRunner: the seed's example (5 threads, dequeue 3, request_stop, join)", "[queue]") {
   Watchdog watchdog;
   FIFOQueue<float> q(100);
@@ -857,4 +892,7 @@ TEST_CASE("QueueRunner: invalid producers", "[queue]") {
                        MessageContains("no producers"));
   CHECK_THROWS_MATCHES(QueueRunner<int>(q, QueueRunner<int>::Producer{}, 2), InvalidArgument,
                        MessageContains("empty std::function"));
+  CHECK_THROWS_MATCHES(QueueRunner<int>(
+                           q, [] { return 1; }, 0),
+                       InvalidArgument, MessageContains("num_threads must be at least 1"));
 }

@@ -28,6 +28,7 @@
 #include <stop_token>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -160,15 +161,15 @@ class Coordinator {
 // A producer returns the next element, or std::nullopt when its source is
 // exhausted; throwing OutOfRange means the same (as when it dequeues from an
 // upstream queue that was closed), which chains queues the way TF does. A
-// producer that returns plain T (never exhausted) converts to this type too.
+// callable returning plain T (never exhausted) converts to Producer too.
 //
 // Each thread loops until: its producer is exhausted; the coordinator's stop
 // is requested (which closes the queue with cancel_pending_enqueues, so a
 // thread blocked on a full queue wakes); the queue was closed by someone else
 // (its enqueue fails; the thread ends quietly); or the producer throws another
-// exception, which closes the queue with cancel_pending_enqueues and is
-// reported to the coordinator (join() re-throws it). When the last thread of
-// the runner ends, the queue is closed, so consumers drain it and then get
+// exception, which is reported to the coordinator (join() re-throws it) and
+// closes the queue with cancel_pending_enqueues. When the last thread of the
+// runner ends, the queue is closed, so consumers drain it and then get
 // OutOfRange.
 //
 // The queue must outlive the threads (join the coordinator before destroying
@@ -178,27 +179,37 @@ class QueueRunner {
  public:
   using Producer = std::function<std::optional<T>()>;
 
-  // One thread per producer. Throws InvalidArgument when `producers` is empty
-  // or one of them is empty.
+  // One thread per producer, each calling its own. Throws InvalidArgument when
+  // `producers` is empty or one of them is an empty std::function.
   QueueRunner(Queue<T>& queue, std::vector<Producer> producers) : state_(std::make_shared<State>(queue)) {
     if (producers.empty()) throw InvalidArgument("QueueRunner: no producers given");
-    for (const Producer& p : producers)
-      if (!p) throw InvalidArgument("QueueRunner: a producer is an empty std::function");
-    producers_ = std::move(producers);
+    for (Producer& p : producers) producers_.push_back(checked(std::move(p)));
   }
-  // `num_threads` threads running copies of `producer` (TF: [enqueue_op] * n).
-  QueueRunner(Queue<T>& queue, Producer producer, std::size_t num_threads)
-      : QueueRunner(queue, std::vector<Producer>(num_threads, std::move(producer))) {}
+  // The same from any vector of callables returning T or std::optional<T>,
+  // such as std::vector<std::function<T()>>.
+  template <class F>
+    requires(!std::is_same_v<F, Producer> && std::is_constructible_v<Producer, const F&>)
+  QueueRunner(Queue<T>& queue, const std::vector<F>& producers)
+      : QueueRunner(queue, std::vector<Producer>(producers.begin(), producers.end())) {}
+  // `num_threads` threads calling the same `producer` (TF: [enqueue_op] * n),
+  // concurrently: like TF's op, it must be thread-safe, and what it produces is
+  // shared among the threads rather than repeated by each. Throws
+  // InvalidArgument when num_threads is 0 or producer is empty.
+  QueueRunner(Queue<T>& queue, Producer producer, std::size_t num_threads) : state_(std::make_shared<State>(queue)) {
+    if (num_threads == 0) throw InvalidArgument("QueueRunner: num_threads must be at least 1");
+    producers_.assign(num_threads, checked(std::move(producer)));
+  }
 
   // Starts one thread per producer, owned by `coord`, and returns how many it
   // started. As in TF, while threads of an earlier call are still running it
-  // starts none and returns 0.
+  // starts none and returns 0. (TF's start=False has no equivalent: a
+  // std::thread runs from its construction.)
   std::size_t create_threads(Coordinator& coord) {
     std::size_t expected = 0;
     if (!state_->running.compare_exchange_strong(expected, producers_.size())) return 0;
     for (std::size_t i = 0; i < producers_.size(); ++i) {
       try {
-        coord.start_thread([state = state_, producer = producers_[i], &coord] { run(*state, producer, coord); },
+        coord.start_thread([state = state_, producer = producers_[i], &coord] { run(*state, *producer, coord); },
                            "QueueRunner thread " + std::to_string(i));
       } catch (...) {
         // Threads that will never start must not keep the queue open.
@@ -218,6 +229,11 @@ class QueueRunner {
     Queue<T>& queue;
     std::atomic<std::size_t> running{0};
   };
+
+  static std::shared_ptr<const Producer> checked(Producer producer) {
+    if (!producer) throw InvalidArgument("QueueRunner: a producer is an empty std::function");
+    return std::make_shared<const Producer>(std::move(producer));
+  }
 
   static void finished(State& state) {
     if (state.running.fetch_sub(1, std::memory_order_acq_rel) == 1) state.queue.close();
@@ -251,7 +267,7 @@ class QueueRunner {
   }
 
   std::shared_ptr<State> state_;
-  std::vector<Producer> producers_;
+  std::vector<std::shared_ptr<const Producer>> producers_;
 };
 
 }  // namespace eager::data

@@ -222,7 +222,10 @@ class Queue {
   // With mutex_ held: completes the calls at the heads of both lines for as
   // long as that is possible.
   void flush() {
-    while (serve_enqueuers() | serve_dequeuers()) {
+    for (;;) {
+      const bool enqueued = serve_enqueuers();  // room may let pending enqueues in,
+      const bool dequeued = serve_dequeuers();  // which may complete waiting dequeues, which make room...
+      if (!enqueued && !dequeued) return;
     }
   }
   bool serve_enqueuers();
