@@ -87,6 +87,7 @@ CacheFileWriter::~CacheFileWriter() {
 void CacheFileWriter::write(std::string_view record) { state_->writer->write(record); }
 
 void CacheFileWriter::commit() {
+  if (state_->committed) return;
   state_->writer->close();
   std::error_code ec;
   std::filesystem::rename(state_->temporary, state_->filename, ec);

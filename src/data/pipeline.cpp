@@ -116,9 +116,12 @@ std::uint64_t ShuffleRng::below(std::uint64_t n) {
 int autotune_threads() { return std::max(1, int(std::thread::hardware_concurrency())); }
 
 int resolve_threads(int num_parallel_calls, const char* op) {
+  // More threads than this only exhausts the process (each has its stack).
+  constexpr int kMaxThreads = 1024;
   if (num_parallel_calls == AUTOTUNE) return autotune_threads();
-  if (num_parallel_calls < 1)
-    throw InvalidArgument(fmt::format("{}: num_parallel_calls must be >= 1 or AUTOTUNE, got {}", op, num_parallel_calls));
+  if (num_parallel_calls < 1 || num_parallel_calls > kMaxThreads)
+    throw InvalidArgument(fmt::format("{}: num_parallel_calls must be in [1, {}] or AUTOTUNE, got {}", op, kMaxThreads,
+                                      num_parallel_calls));
   return num_parallel_calls;
 }
 
@@ -130,6 +133,13 @@ void check_shard(std::int64_t num_shards, std::int64_t index) {
   check_positive(num_shards, "shard", "num_shards");
   if (index < 0 || index >= num_shards)
     throw InvalidArgument(fmt::format("shard: index must be in [0, {}), got {}", num_shards, index));
+}
+
+void check_cycle_length(std::int64_t cycle_length, bool parallel) {
+  const std::int64_t limit = parallel ? 1024 : std::int64_t(1) << 20;
+  if (cycle_length < 1 || cycle_length > limit)
+    throw InvalidArgument(fmt::format("interleave: cycle_length must be in [1, {}]{}, got {}", limit,
+                                      parallel ? " with parallel calls (one thread each)" : "", cycle_length));
 }
 
 void check_slices(const std::vector<Tensor>& tensors, const char* op) {
@@ -173,19 +183,19 @@ Tensor pad_and_stack(std::vector<Tensor>& elements, const std::vector<std::int64
   std::vector<std::int64_t> target(std::size_t(rank), 0);
   for (const auto& e : elements) {
     if (e.rank() != rank || e.dtype() != elements[0].dtype())
-      throw InvalidArgument(fmt::format("padded_batch: elements need the same rank and dtype, got {} {} and {} {}",
+      throw InvalidArgument(fmt::format("elements need the same rank and dtype, got {} {} and {} {}",
                                         elements[0].shape().to_string(), dtype_name(elements[0].dtype()),
                                         e.shape().to_string(), dtype_name(e.dtype())));
     for (int d = 0; d < rank; ++d) target[d] = std::max(target[d], e.dim(d));
   }
   if (!padded_shape.empty()) {
     if (int(padded_shape.size()) != rank)
-      throw InvalidArgument(fmt::format("padded_batch: padded shape has {} dimensions but the elements have rank {}",
+      throw InvalidArgument(fmt::format("the padded shape has {} dimensions but the elements have rank {}",
                                         padded_shape.size(), rank));
     for (int d = 0; d < rank; ++d) {
       if (padded_shape[d] < 0) continue;
       if (padded_shape[d] < target[d])
-        throw InvalidArgument(fmt::format("padded_batch: an element has {} entries in dimension {}, more than the "
+        throw InvalidArgument(fmt::format("an element has {} entries in dimension {}, more than the "
                                           "padded shape's {}",
                                           target[d], d, padded_shape[d]));
       target[d] = padded_shape[d];

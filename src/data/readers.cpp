@@ -190,9 +190,19 @@ void glob_from(const std::string& dir, const std::vector<std::string>& parts, st
   }
   const std::string& part = parts[i];
   if (part == "**") {
+    // Zero directories, then one more level. Symbolic links to directories
+    // are not followed: a link to an ancestor would loop forever. A trailing
+    // "**" matches every file below.
     glob_from(dir, parts, i + 1, out);
+    const bool last = i + 1 == parts.size();
     for (fs::directory_iterator it(here, ec), end; !ec && it != end; it.increment(ec)) {
-      if (it->is_directory(ec)) glob_from(join(dir, it->path().filename().string()), parts, i, out);
+      const std::string child = join(dir, it->path().filename().string());
+      std::error_code entry_ec;
+      if (it->is_directory(entry_ec) && !it->is_symlink(entry_ec)) {
+        glob_from(child, parts, i, out);
+      } else if (last && !it->is_directory(entry_ec)) {
+        out.insert(child);
+      }
     }
     return;
   }

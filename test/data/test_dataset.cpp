@@ -4,8 +4,10 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include "eager/eager.hpp"
 #include "eager/data/dataset.hpp"
@@ -111,9 +113,12 @@ TEST_CASE("batch stacks component-wise and refuses mismatched shapes", "[pipelin
   auto strings = data::from_tensor_slices(std::vector<std::string>{"a", "b", "c"}).batch(2).to_vector();
   CHECK(strings == std::vector<std::vector<std::string>>{{"a", "b"}, {"c"}});
 
-  auto ragged = data::range(1, 4).map([](std::int64_t n) { return zeros({n}); });
+  // Element 7 (the second of the third batch) has another shape; the error
+  // names the batch's first input element.
+  auto ragged = data::range(10).map([](std::int64_t n) { return zeros({n == 7 ? 2 : 1}); });
   CHECK_THROWS_MATCHES(ragged.batch(3).to_vector(), data::PipelineError,
-                       MessageContains("use padded_batch") && MessageContains("batch: element 0: cannot stack the batch's input elements 0 and 1"));
+                       MessageContains("batch: element 6: cannot stack the batch's input elements 0 and 1") &&
+                           MessageContains("use padded_batch"));
   CHECK_THROWS_MATCHES(data::range(3).batch(0), InvalidArgument, MessageContains("batch_size must be >= 1"));
 }
 
@@ -241,6 +246,36 @@ TEST_CASE("from_generator calls the factory once per pass", "[pipeline]") {
   CHECK(values(ds.repeat(2)) == V{0, 1, 2, 0, 1, 2});
 }
 
+TEST_CASE("a stage is never asked for more after its input ended", "[pipeline]") {
+  // A generator that starts over after reporting its end: batch's short last
+  // batch must not make it run again.
+  auto restarting = data::from_generator([] {
+    return [i = std::int64_t(0)]() mutable -> std::optional<std::int64_t> {
+      if (i == 3) {
+        i = 0;
+        return std::nullopt;
+      }
+      return i++;
+    };
+  });
+  auto batches = restarting.batch(2).take(6).to_vector();
+  REQUIRE(batches.size() == 2);
+  CHECK(batches[1].to_vector<std::int64_t>() == V{2});
+  CHECK(values(data::zip(data::range(100), restarting).map([](std::int64_t a, std::int64_t b) { return a + b; })) ==
+        V{0, 2, 4});
+
+  // A finite repeat makes all its passes even when one is empty (as TF).
+  auto pass = std::make_shared<int>(0);
+  auto sometimes_empty = data::from_generator([pass] {
+    const int this_pass = (*pass)++;
+    return [this_pass, i = std::int64_t(0)]() mutable -> std::optional<std::int64_t> {
+      if (this_pass == 0 || i == 2) return std::nullopt;
+      return i++;
+    };
+  });
+  CHECK(values(sometimes_empty.repeat(3)) == V{0, 1, 0, 1});
+}
+
 TEST_CASE("errors in user functions name the stage and the element", "[pipeline]") {
   auto ds = data::range(10).map([](std::int64_t x) {
     if (x == 4) throw InvalidArgument("four is not allowed");
@@ -263,6 +298,22 @@ TEST_CASE("errors in user functions name the stage and the element", "[pipeline]
     return true;
   });
   CHECK_THROWS_MATCHES(filtered.to_vector(), data::PipelineError, MessageContains("filter: element 2: bad predicate"));
+  auto interleaved = data::range(5).interleave(
+      [](std::int64_t x) {
+        if (x == 2) throw InvalidArgument("no dataset for 2");
+        return data::range(x);
+      },
+      1);
+  CHECK_THROWS_MATCHES(interleaved.to_vector(), data::PipelineError,
+                       MessageContains("interleave: element 2: no dataset for 2"));
+  auto generated = data::from_generator([] {
+    return [i = 0]() mutable -> std::optional<int> {
+      if (i == 3) throw DataLoss("generator broke");
+      return i++;
+    };
+  });
+  CHECK_THROWS_MATCHES(generated.repeat(2).to_vector(), data::PipelineError,
+                       MessageContains("from_generator: element 3: generator broke"));
 }
 
 TEST_CASE("stage statistics count elements per stage", "[pipeline]") {
@@ -334,6 +385,28 @@ TEST_CASE("parallel map and prefetch deliver errors in order and stop cleanly", 
     auto partial = slow.make_iterator();
     for (int k = 0; k < round % 5; ++k) partial.next();
   }
+  // Dropping a parallel map whose input is slow: the workers waiting for the
+  // input give up instead of each pulling and mapping one more element
+  // (8 x 50 ms before that was fixed).
+  auto slow_input = data::range(1000).map([](std::int64_t x) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return x;
+  });
+  {
+    auto parallel = slow_input.map([](std::int64_t x) { return x; }, 8).make_iterator();
+    CHECK(parallel.next() == 0);
+    const auto start = std::chrono::steady_clock::now();
+    parallel = slow_input.take(0).map([](std::int64_t x) { return x; }, 8).make_iterator();
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(300));
+  }
+  // Unordered results: errors and the end arrive too.
+  auto unordered = data::range(100).map(
+      [](std::int64_t x) {
+        if (x == 37) throw OutOfRange("cursed");
+        return x;
+      },
+      data::MapOptions{.num_parallel_calls = 4, .deterministic = false});
+  CHECK_THROWS_MATCHES(unordered.to_vector(), data::PipelineError, MessageContains("parallel_map: element 37: cursed"));
   // Upstream errors pass through the parallel map unchanged.
   auto upstream = data::range(10).map([](std::int64_t x) {
     if (x == 3) throw DataLoss("bad record");
@@ -358,6 +431,9 @@ TEST_CASE("cache to a file writes once and is reused by later datasets", "[pipel
     it.next();
   }
   CHECK_FALSE(std::filesystem::exists(file));  // an abandoned pass leaves nothing
+  // A short last batch after the cache: the cache is committed exactly once.
+  auto first_batches = make().cache(file).batch(2).to_vector();
+  CHECK(first_batches.size() == 3);
   auto first = make().cache(file).to_vector();
   CHECK(std::filesystem::exists(file));
   const int calls_after_write = calls;

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -87,8 +88,18 @@ TEST_CASE("list_files and glob match *, ?, [...] and **, sorted", "[pipeline][re
   CHECK_THROWS_MATCHES(data::list_files(p + "*.csv"), NotFound, MessageContains("no files match the pattern"));
   auto shuffled = data::list_files(p + "**/*.txt", true, 5);
   auto once = shuffled.to_vector();
-  CHECK(once.size() == 6);
+  const auto sorted = data::glob(p + "**/*.txt");
+  CHECK(once != sorted);
+  CHECK(std::is_permutation(once.begin(), once.end(), sorted.begin(), sorted.end()));
+  CHECK(shuffled.to_vector() != once);  // every pass reshuffles
   CHECK(data::list_files(p + "**/*.txt", true, 5).to_vector() == once);
+
+  // A trailing ** matches every file below; links to directories are not
+  // followed (a link to an ancestor would loop).
+  CHECK(data::glob(p + "sub/**") == Strings{p + "sub/data-3.txt", p + "sub/deeper/data-4.txt"});
+  std::filesystem::create_directory_symlink(".", p + "sub/self");
+  std::filesystem::create_directory_symlink("..", p + "sub/parent");
+  CHECK(data::glob(p + "sub/**/*.txt") == Strings{p + "sub/data-3.txt", p + "sub/deeper/data-4.txt"});
 }
 
 TEST_CASE("TFRecordDataset reads files in order, in parallel with the same interleaving as TF", "[pipeline][readers]") {

@@ -16,12 +16,10 @@
 // Stages that take a seed are reproducible run after run; random work inside
 // a map uses ElementContext::seed (eager/data/pipeline.hpp). Files:
 // TextLineDataset, TFRecordDataset and list_files are in eager/data/readers.hpp.
-#include <atomic>
 #include <cstdint>
 #include <iterator>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -88,7 +86,7 @@ template <class T> class Iterator {
     if (!impl_) return std::nullopt;
     try {
       std::optional<T> element = impl_->next();
-      if (!element) impl_.reset();
+      if (!element) impl_.reset();  // stops the stages' threads now, not at destruction
       return element;
     } catch (...) {
       impl_.reset();
@@ -162,6 +160,9 @@ std::uint64_t resolve_seed(const std::optional<std::int64_t>& seed);
 int resolve_threads(int num_parallel_calls, const char* op);
 void check_positive(std::int64_t value, const char* op, const char* what);
 void check_shard(std::int64_t num_shards, std::int64_t index);
+// cycle_length >= 1, and small enough for one open input (and, when
+// parallel, one thread) per place in the cycle.
+void check_cycle_length(std::int64_t cycle_length, bool parallel);
 void check_slices(const std::vector<Tensor>& tensors, const char* op);
 // Pads the tensors to one shape and stacks them (padded_batch's combine step).
 Tensor pad_and_stack(std::vector<Tensor>& elements, const std::vector<std::int64_t>& padded_shape, Scalar value);
@@ -308,17 +309,18 @@ template <class T> class Dataset {
   // f(element) returns a Dataset<U>; the result takes block_length elements
   // from each of cycle_length open inner datasets in turn (TF's order, see
   // detail::InterleaveNode). cycle_length AUTOTUNE: one per hardware thread.
-  // num_parallel_calls > 1 (or AUTOTUNE) reads the open inner datasets on
-  // background threads; the order stays the same.
+  // num_parallel_calls > 1 (or AUTOTUNE) reads each open inner dataset on a
+  // background thread of its own (so cycle_length threads; unlike TF, the
+  // count is not otherwise limited); the order stays the same.
   template <class F>
   auto interleave(F f, std::int64_t cycle_length = AUTOTUNE, std::int64_t block_length = 1,
                   int num_parallel_calls = 1) const {
     using Inner = detail::UnpackedResult<F, T>;
     using U = typename Inner::element_type;
     if (cycle_length == AUTOTUNE) cycle_length = detail::resolve_threads(AUTOTUNE, "interleave");
-    detail::check_positive(cycle_length, "interleave", "cycle_length");
     detail::check_positive(block_length, "interleave", "block_length");
     const bool parallel = detail::resolve_threads(num_parallel_calls, "interleave") > 1;
+    detail::check_cycle_length(cycle_length, parallel);
     auto make_inner = [f = std::move(f)](T element) mutable { return detail::invoke_unpacked(f, std::move(element)).node(); };
     return Dataset<U>(
         std::make_shared<detail::InterleaveNode<T, U>>(node_, std::move(make_inner), cycle_length, block_length, parallel));

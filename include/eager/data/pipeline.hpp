@@ -120,8 +120,8 @@ struct IterContext {
 // Call only from a catch block.
 [[noreturn]] void throw_stage_error(const std::string& stage, std::int64_t element_index);
 
-// Base of every stage's iterator. next() returns the next element or nullopt
-// at the end; after nullopt or an exception it is not called again.
+// Base of every stage's iterator: next() returns the next element, or nullopt
+// at the end.
 template <class T> class IteratorImpl {
  public:
   // `ctx` is the context returned by IterContext::enter for this stage.
@@ -131,14 +131,19 @@ template <class T> class IteratorImpl {
   IteratorImpl& operator=(const IteratorImpl&) = delete;
   virtual ~IteratorImpl() = default;
 
+  // After the end or an exception, every later call returns nullopt without
+  // touching the stage again: stages (batch returning a short last batch,
+  // zip, a user's generator) may be asked once more after their input ended.
   std::optional<T> next() {
-    if (!counters_) [[likely]]
-      return produce();
-    const auto start = Clock::now();
-    std::optional<T> element = produce();
-    (buffered_ ? counters_->blocked_ns : counters_->total_ns) += nanoseconds_since(start);
-    if (element) ++counters_->elements;
-    return element;
+    if (finished_) return std::nullopt;
+    try {
+      std::optional<T> element = counters_ ? timed_produce() : produce();
+      finished_ = !element;
+      return element;
+    } catch (...) {
+      finished_ = true;
+      throw;
+    }
   }
 
  protected:
@@ -157,8 +162,17 @@ template <class T> class IteratorImpl {
   StageCounters* counters() const { return counters_; }
 
  private:
+  std::optional<T> timed_produce() {
+    const auto start = Clock::now();
+    std::optional<T> element = produce();
+    (buffered_ ? counters_->blocked_ns : counters_->total_ns) += nanoseconds_since(start);
+    if (element) ++counters_->elements;
+    return element;
+  }
+
   StageCounters* counters_;
   bool buffered_;
+  bool finished_ = false;
 };
 
 // A stage of a dataset: an immutable recipe that makes iterators.

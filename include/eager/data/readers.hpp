@@ -35,7 +35,8 @@ class TFRecordDataset : public Dataset<std::string> {
 // The files matching a glob pattern, sorted by path. Patterns use `*` (any
 // characters except '/'), `?` (one character), `[abc]`, `[a-z]`, `[!abc]`,
 // and `**` as a whole path component (any number of directories, including
-// none). Matching happens now, when the dataset is made; no match throws
+// none; symbolic links to directories are not followed under it; a trailing
+// `**` matches every file below). Matching happens now, when the dataset is made; no match throws
 // NotFound naming the pattern. With shuffle (TF's default is true; eager's is
 // false, so that pipelines are reproducible unless asked), the order is
 // shuffled once per pass with `seed`.

@@ -4,8 +4,11 @@
 // iterator owns its threads; its destructor asks them to stop, wakes them and
 // joins them, so dropping an iterator mid-epoch never leaves work behind.
 // Exceptions travel to the consumer as exception_ptrs, in element order.
+#include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -33,9 +36,17 @@ class WorkerThreads {
   WorkerThreads(const WorkerThreads&) = delete;
   WorkerThreads& operator=(const WorkerThreads&) = delete;
   ~WorkerThreads() { join(); }
-  template <class Body> void start(int count, const Body& body) {
-    threads_.reserve(std::size_t(count));
-    for (int i = 0; i < count; ++i) threads_.emplace_back(body);
+  // Starts `count` threads. If one cannot be started, calls stop() (which
+  // must make the bodies return), joins those already running and rethrows.
+  template <class Body, class Stop> void start(int count, const Body& body, const Stop& stop) {
+    try {
+      threads_.reserve(std::size_t(count));
+      for (int i = 0; i < count; ++i) threads_.emplace_back(body);
+    } catch (...) {
+      stop();
+      join();
+      throw;
+    }
   }
   void join() {
     for (auto& thread : threads_)
@@ -47,7 +58,7 @@ class WorkerThreads {
   std::vector<std::thread> threads_;
 };
 
-// Runs `work` on the current exception-free path, or stores what it threw.
+// Stores what work() returns in the slot, or the exception it throws.
 template <class T, class Work> void fill_slot(Slot<T>& slot, Work&& work) {
   try {
     slot.value.emplace(work());
@@ -80,14 +91,10 @@ template <class In, class F> class ParallelMapNode final : public Node<typename 
         : IteratorImpl<Out>(ctx, true), input_(std::move(input)), node_(node), iteration_(iteration),
           capacity_(2 * std::int64_t(node->threads_)) {
       if (auto* counters = this->counters()) counters->buffer_capacity = capacity_;
-      workers_.start(node->threads_, [this] { work(); });
+      workers_.start(node->threads_, [this] { work(); }, [this] { cancel(); });
     }
     ~Iter() override {
-      {
-        std::lock_guard lock(mutex_);
-        cancelled_ = true;
-      }
-      room_.notify_all();
+      cancel();
       workers_.join();
     }
 
@@ -118,6 +125,14 @@ template <class In, class F> class ParallelMapNode final : public Node<typename 
     }
 
    private:
+    void cancel() {
+      {
+        std::lock_guard lock(mutex_);
+        cancelled_ = true;
+      }
+      room_.notify_all();
+    }
+
     void work() {
       F f = node_->spec_.f;  // a copy per thread, since the calls run concurrently
       std::unique_lock lock(mutex_);
@@ -131,7 +146,9 @@ template <class In, class F> class ParallelMapNode final : public Node<typename 
         Slot<std::optional<In>> input;
         {
           std::lock_guard input_lock(input_mutex_);
-          if (!input_done_) {
+          // Workers queued on the input lock when the iterator was dropped
+          // must not each pull (and map) one more element.
+          if (!input_done_ && !cancelled_.load(std::memory_order_relaxed)) {
             fill_slot(input, [&] { return this->pull(*input_); });
             input.end = !input.error && !input.value->has_value();
             input_done_ = !input.value || !input.value->has_value();
@@ -144,7 +161,7 @@ template <class In, class F> class ParallelMapNode final : public Node<typename 
         }
 
         Slot<Out> result;
-        if (index >= 0 && !input_done_after(input)) {
+        if (index >= 0 && !input_done_after(input) && !cancelled_.load(std::memory_order_relaxed)) {
           const auto start = Clock::now();
           fill_slot(result, [&] {
             try {
@@ -200,7 +217,8 @@ template <class In, class F> class ParallelMapNode final : public Node<typename 
     std::deque<Slot<Out>> finished_;  // otherwise: completion order
     std::int64_t front_index_ = 0;
     std::int64_t in_flight_ = 0, ready_count_ = 0;
-    bool exhausted_ = false, cancelled_ = false;
+    bool exhausted_ = false;
+    std::atomic<bool> cancelled_{false};  // written under mutex_, also read without it
     WorkerThreads workers_;  // last member: joined (by the destructor) before the rest goes
   };
 
@@ -216,14 +234,10 @@ template <class T> class PrefetchIter final : public IteratorImpl<T> {
   PrefetchIter(const IterContext& ctx, IterPtr<T> input, std::int64_t capacity)
       : IteratorImpl<T>(ctx, true), input_(std::move(input)), capacity_(capacity) {
     if (auto* counters = this->counters()) counters->buffer_capacity = capacity_;
-    worker_.start(1, [this] { work(); });
+    worker_.start(1, [this] { work(); }, [this] { cancel(); });
   }
   ~PrefetchIter() override {
-    {
-      std::lock_guard lock(mutex_);
-      cancelled_ = true;
-    }
-    room_.notify_all();
+    cancel();
     worker_.join();
   }
 
@@ -248,6 +262,14 @@ template <class T> class PrefetchIter final : public IteratorImpl<T> {
   }
 
  private:
+  void cancel() {
+    {
+      std::lock_guard lock(mutex_);
+      cancelled_ = true;
+    }
+    room_.notify_all();
+  }
+
   void work() {
     std::unique_lock lock(mutex_);
     while (true) {
@@ -257,7 +279,6 @@ template <class T> class PrefetchIter final : public IteratorImpl<T> {
       Slot<std::optional<T>> pulled;
       fill_slot(pulled, [&] { return input_->next(); });
       Slot<T> slot;
-      slot.ready = true;
       slot.error = pulled.error;
       slot.end = !pulled.error && !pulled.value->has_value();
       if (!slot.error && !slot.end) slot.value = std::move(*pulled.value);
@@ -293,9 +314,10 @@ template <class T> class PrefetchNode final : public Node<T> {
 
 // TF's interleave: keep up to cycle_length inner datasets open, take
 // block_length elements from each in turn; an exhausted one frees its place
-// in the cycle, refilled from the input when the cycle comes back to it. With
-// parallel > 1 every open inner iterator is prefetched on its own thread,
-// which overlaps their work (file reads) and keeps exactly the same order.
+// in the cycle, refilled from the input when the cycle comes back to it. When
+// parallel, every open inner iterator is prefetched on a thread of its own
+// (cycle_length threads), which overlaps their work (file reads) and keeps
+// exactly the same order.
 template <class T, class U> class InterleaveNode final : public Node<U> {
  public:
   static constexpr std::int64_t kInnerPrefetch = 64;
@@ -345,7 +367,7 @@ template <class T, class U> class InterleaveNode final : public Node<U> {
           // waking the consumer for every (possibly tiny) record.
           if (node_->parallel_)
             current = std::make_unique<PrefetchIter<U>>(ctx_.enter("interleave_prefetch"), std::move(current),
-                                                       std::max<std::int64_t>(node_->block_length_, kInnerPrefetch));
+                                                       kInnerPrefetch);
           ++open_;
         } else {
           advance();

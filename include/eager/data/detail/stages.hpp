@@ -334,8 +334,9 @@ template <class T> class EnumerateNode final : public Node<std::tuple<std::int64
 
 // ---- stages that restart or combine inputs ---------------------------------
 
-// repeat(count): count < 0 repeats forever. As in TF, an input that yields
-// nothing in a pass ends the repetition instead of spinning forever.
+// repeat(count): count < 0 repeats forever. As in TF, an endless repeat of an
+// input that yields nothing in a pass ends instead of spinning forever; a
+// finite one makes all its passes (a generator may yield in later ones).
 template <class T> class RepeatNode final : public Node<T> {
  public:
   RepeatNode(NodePtr<T> input, std::int64_t count) : input_(std::move(input)), count_(count) {}
@@ -359,7 +360,7 @@ template <class T> class RepeatNode final : public Node<T> {
         }
         input_.reset();
         ++pass_;
-        if (!produced_in_pass_) break;
+        if (!produced_in_pass_ && node_->count_ < 0) break;
       }
       return std::nullopt;
     }
@@ -437,10 +438,10 @@ template <class... T> class ZipNode final : public Node<std::tuple<T...>> {
 
 // ---- buffering stages --------------------------------------------------------
 
-// TF's shuffle buffer: fill a buffer of buffer_size elements; each output is a
-// uniformly chosen buffer element, whose slot is refilled from the input (or,
-// once the input is exhausted, taken by the last element). buffer_size 1 is
-// the identity; buffer_size >= the dataset's size is a full uniform shuffle.
+// TF's shuffle buffer: each call first fills the buffer to buffer_size
+// elements (fewer once the input ends), then hands out a uniformly chosen one,
+// whose place the last element takes. buffer_size 1 is the identity;
+// buffer_size >= the dataset's size is a full uniform shuffle.
 template <class T> class ShuffleNode final : public Node<T> {
  public:
   ShuffleNode(NodePtr<T> input, std::int64_t buffer_size, std::uint64_t seed, bool reshuffle_each_iteration)
@@ -474,14 +475,8 @@ template <class T> class ShuffleNode final : public Node<T> {
       }
       const std::size_t pick = rng_.below(buffer_.size());
       std::optional<T> out(std::move(buffer_[pick]));
-      std::optional<T> refill = input_done_ ? std::nullopt : this->pull(*input_);
-      if (refill) {
-        buffer_[pick] = std::move(*refill);
-      } else {
-        input_done_ = true;
-        if (pick != buffer_.size() - 1) buffer_[pick] = std::move(buffer_.back());
-        buffer_.pop_back();
-      }
+      if (pick != buffer_.size() - 1) buffer_[pick] = std::move(buffer_.back());
+      buffer_.pop_back();
       return out;
     }
 
@@ -518,7 +513,7 @@ template <class T, class Out> class BatchNode final : public Node<Out> {
         : IteratorImpl<Out>(ctx, false), input_(std::move(input)), node_(node) {}
     std::optional<Out> produce() override {
       std::vector<T> elements;
-      elements.reserve(std::size_t(node_->batch_size_));
+      elements.reserve(std::size_t(std::min<std::int64_t>(node_->batch_size_, 4096)));
       while (std::int64_t(elements.size()) < node_->batch_size_) {
         std::optional<T> element = this->pull(*input_);
         if (!element) break;
@@ -526,19 +521,19 @@ template <class T, class Out> class BatchNode final : public Node<Out> {
       }
       if (elements.empty() || (node_->drop_remainder_ && std::int64_t(elements.size()) < node_->batch_size_))
         return std::nullopt;
+      const std::int64_t first = consumed_;
+      consumed_ += std::int64_t(elements.size());
       try {
-        std::optional<Out> out(node_->combine_(elements));
-        ++batches_;
-        return out;
+        return node_->combine_(elements);
       } catch (...) {
-        throw_stage_error(node_->name_, batches_);
+        throw_stage_error(node_->name_, first);  // the batch's first input element
       }
     }
 
    private:
     IterPtr<T> input_;
     const BatchNode* node_;
-    std::int64_t batches_ = 0;
+    std::int64_t consumed_ = 0;
   };
   const char* name_;
   NodePtr<T> input_;
