@@ -181,7 +181,8 @@ std::string join(const std::string& dir, const std::string& name) {
   return dir + "/" + name;
 }
 
-void glob_from(const std::string& dir, const std::vector<std::string>& parts, std::size_t i, std::set<std::string>& out) {
+void glob_from(const std::string& dir, const std::vector<std::string>& parts, std::size_t i,
+               std::set<std::string>& out) {
   std::error_code ec;
   const fs::path here = dir.empty() ? fs::path(".") : fs::path(dir);
   if (i == parts.size()) {

@@ -136,7 +136,9 @@ TEST_CASE("padded_batch pads to the longest element or to a given shape", "[pipe
   CHECK_THROWS_MATCHES(ds.padded_batch(4, {.shapes = {{3}}}).to_vector(), data::PipelineError,
                        MessageContains("more than the padded shape's 3"));
 
-  auto tuples = data::zip(ds, data::range(1, 5)).map([](Tensor x, std::int64_t y) { return std::tuple{x, fill({y, 1}, y)}; });
+  auto tuples = data::zip(ds, data::range(1, 5)).map([](Tensor x, std::int64_t y) {
+    return std::tuple{x, fill({y, 1}, y)};
+  });
   auto padded = tuples.padded_batch(4).to_vector();
   REQUIRE(padded.size() == 1);
   CHECK(std::get<0>(padded[0]).shape() == Shape{4, 4});
@@ -146,9 +148,10 @@ TEST_CASE("padded_batch pads to the longest element or to a given shape", "[pipe
 TEST_CASE("unbatch undoes batch", "[pipeline]") {
   auto ds = data::range(7).batch(3).unbatch();
   CHECK(tensor_values(ds) == V{0, 1, 2, 3, 4, 5, 6});
-  auto tuples = data::from_tensor_slices(constant<std::int64_t>({{1, 2}, {3, 4}}), constant<std::int64_t>({{5, 6}, {7, 8}}))
-                    .unbatch()
-                    .to_vector();
+  auto tuples =
+      data::from_tensor_slices(constant<std::int64_t>({{1, 2}, {3, 4}}), constant<std::int64_t>({{5, 6}, {7, 8}}))
+          .unbatch()
+          .to_vector();
   REQUIRE(tuples.size() == 4);
   CHECK(std::get<1>(tuples[3]).item<std::int64_t>() == 8);
   CHECK_THROWS_MATCHES(data::from_tensors(scalar(1.0f)).unbatch().to_vector(), data::PipelineError,
@@ -375,7 +378,8 @@ TEST_CASE("parallel map and prefetch deliver errors in order and stop cleanly", 
       4);
   auto it = failing.prefetch(3).make_iterator();
   for (std::int64_t i = 0; i < 37; ++i) REQUIRE(it.next() == i);
-  CHECK_THROWS_MATCHES(it.next(), data::PipelineError, MessageContains("parallel_map: element 37: element 37 is cursed"));
+  CHECK_THROWS_MATCHES(it.next(), data::PipelineError,
+                       MessageContains("parallel_map: element 37: element 37 is cursed"));
   CHECK_FALSE(it.next().has_value());
 
   // Dropping iterators mid-epoch, many times over: no hang, no leak (ASan/TSan runs check the rest).
@@ -444,7 +448,7 @@ TEST_CASE("cache to a file writes once and is reused by later datasets", "[pipel
   CHECK(std::get<1>(second[4]) == "4");
   CHECK(std::get<2>(second[2]) == 2);
   // A cache of another element type is reported, not misread.
-  CHECK_THROWS_AS(data::range(3).map([](std::int64_t x) { return constant<float>({float(x)}); }).cache(file).to_vector(),
-                  DataLoss);
+  CHECK_THROWS_AS(
+      data::range(3).map([](std::int64_t x) { return constant<float>({float(x)}); }).cache(file).to_vector(), DataLoss);
   std::filesystem::remove_all(dir);
 }

@@ -111,7 +111,8 @@ TEST_CASE("TFRecordDataset reads files in order, in parallel with the same inter
     for (int r = 0; r < 3; ++r) writer.write(fmt::format("f{}r{}", f, r));
     writer.close();
   }
-  CHECK(data::TFRecordDataset(files).to_vector() == Strings{"f0r0", "f0r1", "f0r2", "f1r0", "f1r1", "f1r2", "f2r0", "f2r1", "f2r2"});
+  CHECK(data::TFRecordDataset(files).to_vector() ==
+        Strings{"f0r0", "f0r1", "f0r2", "f1r0", "f1r1", "f1r2", "f2r0", "f2r1", "f2r2"});
   // Two files at a time, one record from each in turn; the third file takes
   // the first free place in the cycle.
   CHECK(data::TFRecordDataset(files, {}, 2).to_vector() ==
@@ -126,5 +127,6 @@ TEST_CASE("TFRecordDataset reads files in order, in parallel with the same inter
   CHECK(data::TFRecordDataset(fixtures + "records.tfrecord.zlib", {data::Compression::Zlib}).to_vector() == plain);
 
   const std::string corrupt = dir.file("corrupt.tfrecord", "not a tfrecord file at all, just text");
-  CHECK_THROWS_MATCHES(data::TFRecordDataset({files[0], corrupt}).to_vector(), DataLoss, MessageContains("corrupt.tfrecord"));
+  CHECK_THROWS_MATCHES(data::TFRecordDataset({files[0], corrupt}).to_vector(), DataLoss,
+                       MessageContains("corrupt.tfrecord"));
 }

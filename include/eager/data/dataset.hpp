@@ -145,7 +145,9 @@ template <class T, class F> auto adapt_map_function(F f) {
   if constexpr (std::is_invocable_v<F&, T&&, const ElementContext&>) {
     return f;
   } else if constexpr (UnpackedInvocable<F, T>) {
-    return [f = std::move(f)](T&& element, const ElementContext&) mutable { return invoke_unpacked(f, std::move(element)); };
+    return [f = std::move(f)](T&& element, const ElementContext&) mutable {
+      return invoke_unpacked(f, std::move(element));
+    };
   } else {
     static_assert(is_tuple<T>::value, "map: the function must accept the element (or its tuple components), "
                                       "optionally followed by const ElementContext&");
@@ -256,7 +258,8 @@ template <class T> class Dataset {
     detail::check_positive(batch_size, "batch", "batch_size");
     using Out = Batched<T>;
     return Dataset<Out>(std::make_shared<detail::BatchNode<T, Out>>(
-        "batch", node_, batch_size, drop_remainder, [](std::vector<T>& elements) { return ElementTraits<T>::batch(elements); }));
+        "batch", node_, batch_size, drop_remainder,
+        [](std::vector<T>& elements) { return ElementTraits<T>::batch(elements); }));
   }
 
   // batch for tensors (or tuples of tensors) of different shapes: each
@@ -269,8 +272,9 @@ template <class T> class Dataset {
     using Out = decltype(detail::PaddedCombine<T>::combine(std::declval<std::vector<T>&>(), options, 0));
     const bool drop = options.drop_remainder;
     return Dataset<Out>(std::make_shared<detail::BatchNode<T, Out>>(
-        "padded_batch", node_, batch_size, drop,
-        [options = std::move(options)](std::vector<T>& elements) { return detail::PaddedCombine<T>::combine(elements, options, 0); }));
+        "padded_batch", node_, batch_size, drop, [options = std::move(options)](std::vector<T>& elements) {
+          return detail::PaddedCombine<T>::combine(elements, options, 0);
+        }));
   }
 
   // Splits each element along its first dimension (the inverse of batch).
@@ -321,9 +325,11 @@ template <class T> class Dataset {
     detail::check_positive(block_length, "interleave", "block_length");
     const bool parallel = detail::resolve_threads(num_parallel_calls, "interleave") > 1;
     detail::check_cycle_length(cycle_length, parallel);
-    auto make_inner = [f = std::move(f)](T element) mutable { return detail::invoke_unpacked(f, std::move(element)).node(); };
-    return Dataset<U>(
-        std::make_shared<detail::InterleaveNode<T, U>>(node_, std::move(make_inner), cycle_length, block_length, parallel));
+    auto make_inner = [f = std::move(f)](T element) mutable {
+      return detail::invoke_unpacked(f, std::move(element)).node();
+    };
+    return Dataset<U>(std::make_shared<detail::InterleaveNode<T, U>>(node_, std::move(make_inner), cycle_length,
+                                                                     block_length, parallel));
   }
   // interleave with a cycle of one: the inner datasets one after the other.
   template <class F> auto flat_map(F f) const { return interleave(std::move(f), 1, 1, 1); }
@@ -358,7 +364,8 @@ template <class T> class Dataset {
 
 // One element: the value itself.
 template <class T> Dataset<T> from_tensors(T value) {
-  return Dataset<T>(std::make_shared<detail::IndexedNode<T>>("from_tensors", 1, [value](std::int64_t) { return value; }));
+  return Dataset<T>(
+      std::make_shared<detail::IndexedNode<T>>("from_tensors", 1, [value](std::int64_t) { return value; }));
 }
 
 // The slices of a tensor along its first dimension (rank >= 1 required).
@@ -374,8 +381,10 @@ Dataset<std::tuple<Tensor, Tensor, Rest...>> from_tensor_slices(const Tensor& fi
   std::vector<Tensor> parts{first, second, rest...};
   detail::check_slices(parts, "from_tensor_slices");
   const std::int64_t size = first.dim(0);
-  return Dataset<Out>(std::make_shared<detail::IndexedNode<Out>>(
-      "from_tensor_slices", size, [first, second, rest...](std::int64_t i) { return Out{first[i], second[i], rest[i]...}; }));
+  return Dataset<Out>(
+      std::make_shared<detail::IndexedNode<Out>>("from_tensor_slices", size, [first, second, rest...](std::int64_t i) {
+        return Out{first[i], second[i], rest[i]...};
+      }));
 }
 
 // Maps of slices: each element maps every key to its tensor's i-th slice.
@@ -404,7 +413,8 @@ template <class Factory> auto from_generator(Factory factory) {
 }
 
 // Tuples of the elements of several datasets, ending with the shortest.
-template <class A, class... Rest> Dataset<std::tuple<A, Rest...>> zip(const Dataset<A>& first, const Dataset<Rest>&... rest) {
+template <class A, class... Rest>
+Dataset<std::tuple<A, Rest...>> zip(const Dataset<A>& first, const Dataset<Rest>&... rest) {
   return Dataset<std::tuple<A, Rest...>>(std::make_shared<detail::ZipNode<A, Rest...>>(first.node(), rest.node()...));
 }
 

@@ -117,7 +117,9 @@ template <class... A> struct ElementTraits<std::tuple<A...>> {
   }
   static auto slice(const std::tuple<A...>& batch, std::int64_t i) {
     return std::apply(
-        [&](const auto&... parts) { return std::make_tuple(ElementTraits<std::decay_t<decltype(parts)>>::slice(parts, i)...); },
+        [&](const auto&... parts) {
+          return std::make_tuple(ElementTraits<std::decay_t<decltype(parts)>>::slice(parts, i)...);
+        },
         batch);
   }
 

@@ -27,7 +27,8 @@ class TextLineDataset : public Dataset<std::string> {
 // num_parallel_reads as for TextLineDataset.
 class TFRecordDataset : public Dataset<std::string> {
  public:
-  explicit TFRecordDataset(std::vector<std::string> filenames, TFRecordOptions options = {}, int num_parallel_reads = 1);
+  explicit TFRecordDataset(std::vector<std::string> filenames, TFRecordOptions options = {},
+                           int num_parallel_reads = 1);
   explicit TFRecordDataset(const std::string& filename, TFRecordOptions options = {})
       : TFRecordDataset(std::vector<std::string>{filename}, options) {}
 };

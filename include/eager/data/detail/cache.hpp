@@ -122,7 +122,8 @@ template <class E> struct ElementCodec<std::vector<E>> {
 };
 template <class... A> struct ElementCodec<std::tuple<A...>> {
   static void encode(const std::tuple<A...>& t, std::string& out) {
-    std::apply([&](const auto&... parts) { (ElementCodec<std::decay_t<decltype(parts)>>::encode(parts, out), ...); }, t);
+    std::apply([&](const auto&... parts) { (ElementCodec<std::decay_t<decltype(parts)>>::encode(parts, out), ...); },
+               t);
   }
   static std::tuple<A...> decode(std::string_view& in) {
     // Braced initialisation evaluates left to right, matching encode's order.

@@ -240,7 +240,8 @@ template <class T, class P> class FilterNode final : public Node<T> {
 // take (count >= 0) and skip (count >= 0); a negative count means all.
 template <class T> class TakeSkipNode final : public Node<T> {
  public:
-  TakeSkipNode(NodePtr<T> input, std::int64_t count, bool take) : input_(std::move(input)), count_(count), take_(take) {}
+  TakeSkipNode(NodePtr<T> input, std::int64_t count, bool take)
+      : input_(std::move(input)), count_(count), take_(take) {}
   IterPtr<T> make_iterator(const IterContext& ctx) const override {
     auto mine = ctx.enter(take_ ? "take" : "skip");
     return std::make_unique<Iter>(mine, input_->make_iterator(mine), this);
@@ -424,7 +425,8 @@ template <class... T> class ZipNode final : public Node<std::tuple<T...>> {
       return [&]<std::size_t... I>(std::index_sequence<I...>) -> std::optional<Out> {
         std::tuple<std::optional<T>...> parts;
         // Stops at the first exhausted input, as TF's zip does.
-        const bool all = ((std::get<I>(parts) = this->pull(*std::get<I>(inputs_)), std::get<I>(parts).has_value()) && ...);
+        const bool all =
+            ((std::get<I>(parts) = this->pull(*std::get<I>(inputs_)), std::get<I>(parts).has_value()) && ...);
         if (!all) return std::nullopt;
         return Out{std::move(*std::get<I>(parts))...};
       }(std::index_sequence_for<T...>{});
