@@ -2,8 +2,6 @@
 // semantics, with TF's own worked examples where the docs give one.
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
 #include <chrono>
 #include <filesystem>
 #include <set>
@@ -11,6 +9,7 @@
 
 #include "eager/eager.hpp"
 #include "eager/data/dataset.hpp"
+#include "data/temp_dir.hpp"
 #include "tensor/test_util.hpp"
 
 using namespace eager;
@@ -28,14 +27,7 @@ std::vector<std::int64_t> tensor_values(const data::Dataset<Tensor>& ds) {
 
 using V = std::vector<std::int64_t>;
 
-std::string fresh_directory(const std::string& name) {
-  static int counter = 0;
-  auto dir = std::filesystem::temp_directory_path() /
-             ("eager_test_" + name + "_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir.string();
-}
+using eager::test::TempDir;
 
 }  // namespace
 
@@ -421,8 +413,8 @@ TEST_CASE("parallel map and prefetch deliver errors in order and stop cleanly", 
 }
 
 TEST_CASE("cache to a file writes once and is reused by later datasets", "[pipeline]") {
-  const std::string dir = fresh_directory("cache");
-  const std::string file = dir + "/pipeline.cache";
+  TempDir dir;
+  const std::string file = dir / "pipeline.cache";
   int calls = 0;
   auto make = [&] {
     return data::range(5).map([&calls](std::int64_t x) {
@@ -450,5 +442,4 @@ TEST_CASE("cache to a file writes once and is reused by later datasets", "[pipel
   // A cache of another element type is reported, not misread.
   CHECK_THROWS_AS(
       data::range(3).map([](std::int64_t x) { return constant<float>({float(x)}); }).cache(file).to_vector(), DataLoss);
-  std::filesystem::remove_all(dir);
 }

@@ -19,6 +19,7 @@
 
 #include "eager/data/idx.hpp"
 #include "eager/eager.hpp"
+#include "data/temp_dir.hpp"
 #include "tensor/test_util.hpp"
 
 using namespace eager;
@@ -33,27 +34,7 @@ using Bytes = std::vector<unsigned char>;
 
 const fs::path kFixtures = fs::path(EAGER_TEST_SOURCE_DIR) / "data" / "fixtures";
 
-// A directory of its own under the system temp directory, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            ("eager_idx_test_" + std::to_string(std::random_device{}()) + "_" + std::to_string(counter++));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using eager::test::TempDir;
 
 void append_be(Bytes& out, std::uint64_t value, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<unsigned char>(value >> (8 * i)));
@@ -166,7 +147,7 @@ TEST_CASE("read_idx: rank 0, empty dimensions and long chunks", "[idx]") {
 
 TEST_CASE("read_idx: missing files and directories", "[idx]") {
   TempDir dir;
-  const std::string missing = (dir / "no-such-file").string();
+  const std::string missing = dir / "no-such-file";
   CHECK_THROWS_MATCHES(read_idx(missing), NotFound, MessageContains(missing));
   CHECK_THROWS_MATCHES(read_idx(dir.path().string()), InvalidArgument, MessageContains("is a directory"));
 }
@@ -314,11 +295,11 @@ TEST_CASE("load_mnist: plain files win over .gz and errors name the paths", "[id
 
   fs::remove(dir / "t10k-images-idx3-ubyte");
   fs::remove(dir / "t10k-images-idx3-ubyte.gz");
-  const std::string plain = (dir / "t10k-images-idx3-ubyte").string();
+  const std::string plain = dir / "t10k-images-idx3-ubyte";
   CHECK_THROWS_MATCHES(load_mnist(dir.path().string()), NotFound,
                        MessageContains(plain + "'") && MessageContains(plain + ".gz'"));
 
-  const std::string missing = (dir / "missing").string();
+  const std::string missing = dir / "missing";
   CHECK_THROWS_MATCHES(load_mnist(missing), NotFound, MessageContains(missing) && MessageContains("does not exist"));
 }
 

@@ -2,8 +2,6 @@
 // parallel reads, glob patterns, and errors that name the file.
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -11,6 +9,7 @@
 #include <fstream>
 
 #include "eager/data/readers.hpp"
+#include "data/temp_dir.hpp"
 #include "tensor/test_util.hpp"
 
 using namespace eager;
@@ -20,28 +19,7 @@ namespace {
 
 using Strings = std::vector<std::string>;
 
-class TempDir {
- public:
-  TempDir() {
-    static int counter = 0;
-    path_ = (std::filesystem::temp_directory_path() /
-             ("eager_readers_" + std::to_string(::getpid()) + "_" + std::to_string(counter++)))
-                .string();
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string file(const std::string& name, const std::string& contents) const {
-    const std::string path = path_ + "/" + name;
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-    std::ofstream(path, std::ios::binary) << contents;
-    return path;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using eager::test::TempDir;
 
 }  // namespace
 
@@ -61,9 +39,9 @@ TEST_CASE("TextLineDataset strips \\n and \\r\\n and reads files in order", "[pi
   REQUIRE(lines.size() == 300000);
   CHECK(lines[123456] == "line 123456");
 
-  CHECK_THROWS_MATCHES(data::TextLineDataset(dir.path() + "/missing.txt").to_vector(), NotFound,
+  CHECK_THROWS_MATCHES(data::TextLineDataset(dir / "missing.txt").to_vector(), NotFound,
                        MessageContains("missing.txt"));
-  CHECK_THROWS_MATCHES(data::TextLineDataset(dir.path()).to_vector(), InvalidArgument, MessageContains("directory"));
+  CHECK_THROWS_MATCHES(data::TextLineDataset(dir.path().string()).to_vector(), InvalidArgument, MessageContains("directory"));
 }
 
 TEST_CASE("list_files and glob match *, ?, [...] and **, sorted", "[pipeline][readers]") {
@@ -71,7 +49,7 @@ TEST_CASE("list_files and glob match *, ?, [...] and **, sorted", "[pipeline][re
   for (const char* name : {"data-1.txt", "data-2.txt", "data-10.txt", "datb.txt", "notes.md", "sub/data-3.txt",
                            "sub/deeper/data-4.txt"})
     dir.file(name, "x");
-  const std::string p = dir.path() + "/";
+  const std::string p = dir.path().string() + "/";
   CHECK(data::glob(p + "data-*.txt") == Strings{p + "data-1.txt", p + "data-10.txt", p + "data-2.txt"});
   CHECK(data::glob(p + "data-?.txt") == Strings{p + "data-1.txt", p + "data-2.txt"});
   CHECK(data::glob(p + "dat[ab]*") == Strings{p + "data-1.txt", p + "data-10.txt", p + "data-2.txt", p + "datb.txt"});
@@ -106,7 +84,7 @@ TEST_CASE("TFRecordDataset reads files in order, in parallel with the same inter
   TempDir dir;
   Strings files;
   for (int f = 0; f < 3; ++f) {
-    files.push_back(dir.path() + "/part-" + std::to_string(f) + ".tfrecord");
+    files.push_back(dir.path().string() + "/part-" + std::to_string(f) + ".tfrecord");
     data::TFRecordWriter writer(files.back());
     for (int r = 0; r < 3; ++r) writer.write(fmt::format("f{}r{}", f, r));
     writer.close();

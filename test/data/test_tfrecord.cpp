@@ -21,6 +21,7 @@
 #include "data/crc32c.hpp"
 #include "eager/data/tfrecord.hpp"
 #include "eager/error.hpp"
+#include "data/temp_dir.hpp"
 #include "tensor/test_util.hpp"
 
 using namespace eager;
@@ -33,26 +34,7 @@ namespace {
 
 const fs::path kFixtures = fs::path(EAGER_TEST_SOURCE_DIR) / "data" / "fixtures" / "tfrecord";
 
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            ("eager_tfrecord_test_" + std::to_string(std::random_device{}()) + "_" + std::to_string(counter++));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using eager::test::TempDir;
 
 std::string read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
