@@ -81,6 +81,15 @@ template <class T> class Iterator {
     }
     impl_ = node_->make_iterator(ctx);
   }
+  Iterator(Iterator&&) noexcept = default;
+  // Stops the old pass before releasing the recipe its threads still use.
+  Iterator& operator=(Iterator&& other) noexcept {
+    impl_.reset();
+    node_ = std::move(other.node_);
+    stats_ = std::move(other.stats_);
+    impl_ = std::move(other.impl_);
+    return *this;
+  }
 
   std::optional<T> next() {
     if (!impl_) return std::nullopt;
