@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# Builds and runs eager_bench, then its peers (LibTorch C++ and NumPy) on the
-# same workloads, and prints every result as one JSON object per line on
-# stdout (build logs go to stderr). The lines are also kept in
-# $BUILD/bench_results.jsonl.
+# Builds and runs eager_bench and data_bench, then their peers (LibTorch C++
+# and NumPy; tf.data for data_bench) on the same workloads, and prints every
+# result as one JSON object per line on stdout (build logs go to stderr). The
+# lines are also kept in $BUILD/bench_results.jsonl.
 #
 #   bash scripts/bench.sh            # JSON lines
 #   bash scripts/bench.sh --table    # JSON lines, then a Markdown summary table
-#   bash scripts/bench.sh --no-peers # eager_bench only
+#   bash scripts/bench.sh --no-peers # eager_bench and data_bench only
 #
 # Installs what it needs (Debian packages) when missing; running it again only
-# checks. BUILD defaults to build-bench in the repository root.
+# checks. BUILD defaults to build-bench in the repository root. The tf.data
+# peer runs with TF_PYTHON (default /work/tfvenv/bin/python, a virtual
+# environment with tensorflow-cpu from PyPI) and is skipped without it.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$root/build-bench}
+tf_python=${TF_PYTHON:-/work/tfvenv/bin/python}
 table=0
 peers=1
 for arg in "$@"; do
@@ -47,13 +50,15 @@ launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" \
   -DEAGER_BUILD_BENCH=ON -DEAGER_BUILD_TESTS=OFF -DEAGER_BUILD_SAMPLES=OFF -DEAGER_CUDA=OFF >&2
-targets=(eager_bench)
+targets=(eager_bench data_bench)
 ((peers)) && ninja -C "$build" -t targets all 2>/dev/null | grep -q '^torch_bench:' && targets+=(torch_bench)
 ninja -C "$build" -j2 "${targets[@]}" >&2
 
 results="$build/bench_results.jsonl"
 {
   "$build/bench/eager_bench"
+  # Kept apart as well: the tf.data peer reads them for its eager/tf.data ratios.
+  "$build/bench/data_bench" | tee "$build/data_bench_results.jsonl"
   if ((peers)); then
     if [[ -x "$build/bench/torch_bench" ]]; then
       "$build/bench/torch_bench"
@@ -64,6 +69,11 @@ results="$build/bench_results.jsonl"
       /usr/bin/python3 "$root/bench/peers/numpy_bench.py"
     else
       echo "bench.sh: python3-numpy not found, numpy peer skipped" >&2
+    fi
+    if [[ -x "$tf_python" ]]; then
+      "$tf_python" "$root/bench/tfdata_bench.py" --eager "$build/data_bench_results.jsonl"
+    else
+      echo "bench.sh: $tf_python not found (set TF_PYTHON), tf.data peer skipped" >&2
     fi
   fi
 } | tee "$results"

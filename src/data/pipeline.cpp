@@ -3,11 +3,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <bit>
 #include <limits>
 #include <thread>
 
 #include "eager/data/dataset.hpp"
+#include "autograd/tape.hpp"
 #include "eager/random.hpp"
 
 namespace eager::data {
@@ -163,6 +165,35 @@ void check_batch_shapes(const std::vector<Tensor>& elements) {
           i, elements[0].shape().to_string(), elements[i].shape().to_string(), dtype_name(elements[0].dtype()),
           dtype_name(elements[i].dtype())));
   }
+}
+
+Tensor stack_batch(const std::vector<Tensor>& elements) {
+  check_batch_shapes(elements);
+  const Tensor& first = elements[0];
+  // The general op is needed on devices and under a recording tape (stack
+  // has a gradient); on the CPU a batch is one allocation and a memcpy per
+  // element, without stack's per-element views.
+  if (!first.device().is_cpu() || autograd::any_recording()) return stack(elements, 0);
+  std::vector<std::int64_t> dims{std::int64_t(elements.size())};
+  for (int d = 0; d < first.rank(); ++d) dims.push_back(first.dim(d));
+  Tensor out = Tensor::empty(Shape(dims), first.dtype(), Device::cpu());
+  const std::size_t bytes = std::size_t(first.num_elements()) * itemsize(first.dtype());
+  char* dst = static_cast<char*>(out.raw_mutable_data());
+  for (const Tensor& element : elements) {
+    if (element.is_contiguous()) {
+      std::memcpy(dst, element.raw_data(), bytes);
+    } else {
+      std::memcpy(dst, element.contiguous().raw_data(), bytes);
+    }
+    dst += bytes;
+  }
+  return out;
+}
+
+Tensor vector_tensor(const void* data, std::int64_t count, DType dtype) {
+  Tensor out = Tensor::empty(Shape{count}, dtype, Device::cpu());
+  if (count > 0) std::memcpy(out.raw_mutable_data(), data, std::size_t(count) * itemsize(dtype));
+  return out;
 }
 
 void check_unbatchable(const Tensor& t) {

@@ -39,6 +39,10 @@ namespace detail {
 // Throws InvalidArgument unless every tensor has the shape of the first one;
 // the message points to padded_batch, the usual fix.
 void check_batch_shapes(const std::vector<Tensor>& elements);
+// eager::stack along a new axis 0, after check_batch_shapes.
+Tensor stack_batch(const std::vector<Tensor>& elements);
+// A 1-D tensor of `count` values of `dtype` copied from `data`.
+Tensor vector_tensor(const void* data, std::int64_t count, DType dtype);
 // Throws InvalidArgument when unbatching a rank-0 tensor.
 void check_unbatchable(const Tensor& t);
 [[noreturn]] void throw_map_keys_differ(const std::string& key);
@@ -60,10 +64,7 @@ template <std::size_t I, class Tuple> auto column(std::vector<Tuple>& batch) {
 
 template <> struct ElementTraits<Tensor> {
   using Batched = Tensor;
-  static Tensor batch(std::vector<Tensor>& elements) {
-    detail::check_batch_shapes(elements);
-    return stack(elements, 0);
-  }
+  static Tensor batch(std::vector<Tensor>& elements) { return detail::stack_batch(elements); }
   static std::int64_t batch_size(const Tensor& batch) {
     detail::check_unbatchable(batch);
     return batch.dim(0);
@@ -76,8 +77,10 @@ template <class T>
 struct ElementTraits<T> {
   using Batched = Tensor;
   static Tensor batch(std::vector<T>& elements) {
-    if constexpr (std::is_same_v<T, bool>) {
-      return constant(std::vector<bool>(elements.begin(), elements.end()), Shape{std::int64_t(elements.size())});
+    // Types with an eager dtype are copied as they are (vector<bool> has no
+    // contiguous data); others (char, unsigned, ...) convert via constant().
+    if constexpr (!std::is_same_v<T, bool> && requires { dtype_of<T>::value; }) {
+      return detail::vector_tensor(elements.data(), std::int64_t(elements.size()), dtype_v<T>);
     } else {
       return constant(elements, Shape{std::int64_t(elements.size())});
     }

@@ -184,7 +184,9 @@ template <class In, class F> class ParallelMapNode final : public Node<typename 
           room_.notify_all();  // idle workers can return now
         }
         if (index >= 0) deliver(index, std::move(result));
-        filled_.notify_all();
+        // In order, the consumer waits for the front slot only: waking it for
+        // any other costs two context switches for nothing.
+        if (!node_->deterministic_ || index == front_index_ || exhausted_) filled_.notify_one();
       }
     }
     static bool input_done_after(const Slot<std::optional<In>>& input) {

@@ -514,19 +514,19 @@ template <class T, class Out> class BatchNode final : public Node<Out> {
     Iter(const IterContext& ctx, IterPtr<T> input, const BatchNode* node)
         : IteratorImpl<Out>(ctx, false), input_(std::move(input)), node_(node) {}
     std::optional<Out> produce() override {
-      std::vector<T> elements;
-      elements.reserve(std::size_t(std::min<std::int64_t>(node_->batch_size_, 4096)));
-      while (std::int64_t(elements.size()) < node_->batch_size_) {
+      elements_.clear();  // reused: one allocation per iterator, not per batch
+      elements_.reserve(std::size_t(std::min<std::int64_t>(node_->batch_size_, 4096)));
+      while (std::int64_t(elements_.size()) < node_->batch_size_) {
         std::optional<T> element = this->pull(*input_);
         if (!element) break;
-        elements.push_back(std::move(*element));
+        elements_.push_back(std::move(*element));
       }
-      if (elements.empty() || (node_->drop_remainder_ && std::int64_t(elements.size()) < node_->batch_size_))
+      if (elements_.empty() || (node_->drop_remainder_ && std::int64_t(elements_.size()) < node_->batch_size_))
         return std::nullopt;
       const std::int64_t first = consumed_;
-      consumed_ += std::int64_t(elements.size());
+      consumed_ += std::int64_t(elements_.size());
       try {
-        return node_->combine_(elements);
+        return node_->combine_(elements_);
       } catch (...) {
         throw_stage_error(node_->name_, first);  // the batch's first input element
       }
@@ -535,6 +535,7 @@ template <class T, class Out> class BatchNode final : public Node<Out> {
    private:
     IterPtr<T> input_;
     const BatchNode* node_;
+    std::vector<T> elements_;
     std::int64_t consumed_ = 0;
   };
   const char* name_;
