@@ -4,7 +4,7 @@ was met. Usage: python3 bench/summarize.py results.jsonl"""
 import json
 import sys
 
-IMPLS = ("eager", "openblas", "loop", "torch", "numpy")
+IMPLS = ("eager", "openblas", "loop", "torch", "numpy", "tfdata")
 INFO_UNITS = ("count", "info")
 
 
