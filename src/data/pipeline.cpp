@@ -3,13 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstring>
 #include <bit>
+#include <cstring>
 #include <limits>
 #include <thread>
 
-#include "eager/data/dataset.hpp"
 #include "autograd/tape.hpp"
+#include "eager/array_ops.hpp"
+#include "eager/data/dataset.hpp"
 #include "eager/random.hpp"
 
 namespace eager::data {
@@ -243,7 +244,7 @@ Tensor pad_and_stack(std::vector<Tensor>& elements, const std::vector<std::int64
     }
     padded.push_back(needed ? pad(e, paddings, value) : e);
   }
-  return stack(padded, 0);
+  return stack_batch(padded);
 }
 
 }  // namespace detail

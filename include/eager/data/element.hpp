@@ -23,7 +23,6 @@
 #include <utility>
 #include <vector>
 
-#include "eager/array_ops.hpp"
 #include "eager/creation.hpp"
 #include "eager/scalar.hpp"
 #include "eager/tensor.hpp"
@@ -39,7 +38,8 @@ namespace detail {
 // Throws InvalidArgument unless every tensor has the shape of the first one;
 // the message points to padded_batch, the usual fix.
 void check_batch_shapes(const std::vector<Tensor>& elements);
-// eager::stack along a new axis 0, after check_batch_shapes.
+// eager::stack along a new axis 0, after check_batch_shapes (on the CPU and
+// outside a recording tape: one allocation and a memcpy per element).
 Tensor stack_batch(const std::vector<Tensor>& elements);
 // A 1-D tensor of `count` values of `dtype` copied from `data`.
 Tensor vector_tensor(const void* data, std::int64_t count, DType dtype);

@@ -58,6 +58,16 @@ class WorkerThreads {
   std::vector<std::thread> threads_;
 };
 
+// Tells a stage's producers to return: sets the flag under the lock they wait
+// with (so none misses it between its check and its wait) and wakes them all.
+inline void stop_producers(std::mutex& mutex, std::atomic<bool>& cancelled, std::condition_variable& room) {
+  {
+    std::lock_guard lock(mutex);
+    cancelled = true;
+  }
+  room.notify_all();
+}
+
 // Stores what work() returns in the slot, or the exception it throws.
 template <class T, class Work> void fill_slot(Slot<T>& slot, Work&& work) {
   try {
@@ -125,13 +135,7 @@ template <class In, class F> class ParallelMapNode final : public Node<typename 
     }
 
    private:
-    void cancel() {
-      {
-        std::lock_guard lock(mutex_);
-        cancelled_ = true;
-      }
-      room_.notify_all();
-    }
+    void cancel() { stop_producers(mutex_, cancelled_, room_); }
 
     void work() {
       F f = node_->spec_.f;  // a copy per thread, since the calls run concurrently
@@ -264,13 +268,7 @@ template <class T> class PrefetchIter final : public IteratorImpl<T> {
   }
 
  private:
-  void cancel() {
-    {
-      std::lock_guard lock(mutex_);
-      cancelled_ = true;
-    }
-    room_.notify_all();
-  }
+  void cancel() { stop_producers(mutex_, cancelled_, room_); }
 
   void work() {
     std::unique_lock lock(mutex_);
@@ -297,7 +295,7 @@ template <class T> class PrefetchIter final : public IteratorImpl<T> {
   std::mutex mutex_;
   std::condition_variable filled_, room_;
   std::deque<Slot<T>> buffer_;
-  bool cancelled_ = false;
+  std::atomic<bool> cancelled_{false};
   WorkerThreads worker_;  // last member
 };
 
