@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config ccache
   libxtensor-dev libxsimd-dev libfmt-dev libopenblas-dev zlib1g-dev
-  libprotobuf-dev protobuf-compiler
+  libprotobuf-dev protobuf-compiler nlohmann-json3-dev
   catch2 dataset-fashion-mnist
 )
 
