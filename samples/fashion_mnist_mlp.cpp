@@ -20,17 +20,16 @@
 #include <string>
 #include <vector>
 
-#include "eager/data/idx.hpp"
 #include "eager/eager.hpp"
 #include "eager/initializers.hpp"
 #include "eager/module.hpp"
 #include "eager/moving_average.hpp"
 #include "eager/optimizers.hpp"
 #include "eager/schedules.hpp"
+#include "mnist_inference.hpp"
 
 namespace {
 
-constexpr std::int64_t kValidationSize = 5000;  // held out of the training images, as the seed's input_data does
 constexpr double kLearningRateDecay = 0.99;
 constexpr double kRegularizationRate = 1e-4;
 constexpr double kMovingAverageDecay = 0.99;
@@ -77,50 +76,6 @@ Options parse_options(int argc, char** argv) {
   return o;
 }
 
-// Images as float32 rows in [0, 1], labels as int32.
-struct Split {
-  eager::Tensor images, labels;
-  std::int64_t size() const { return labels.num_elements(); }
-};
-
-Split make_split(const eager::Tensor& images, const eager::Tensor& labels, std::int64_t begin, std::int64_t count) {
-  const eager::Tensor rows = eager::reshape(eager::slice(images, {begin, 0, 0}, {count, -1, -1}), {count, 784});
-  return {eager::cast(rows, eager::DType::Float32) / 255.0f,
-          eager::cast(eager::slice(labels, {begin}, {count}), eager::DType::Int32)};
-}
-
-class Mlp : public eager::Module {
- public:
-  Mlp()
-      : Module("mlp"),
-        layer1_(add_module<eager::Dense>(784, 500, eager::relu, "layer1", weights_init(), bias_init())),
-        layer2_(add_module<eager::Dense>(500, 10, nullptr, "layer2", weights_init(), bias_init())) {}
-
-  eager::Tensor operator()(const eager::Tensor& x) const { return layer2_(layer1_(x)); }
-  const eager::Dense& layer1() const { return layer1_; }
-  const eager::Dense& layer2() const { return layer2_; }
-
- private:
-  static eager::initializers::Initializer weights_init() { return eager::initializers::truncated_normal(0.0, 0.1); }
-  static eager::initializers::Initializer bias_init() { return eager::initializers::constant(0.1); }
-  eager::Dense& layer1_;
-  eager::Dense& layer2_;
-};
-
-// The network's logits computed with the moving averages of its variables
-// (the seed's average_y).
-eager::Tensor averaged_logits(const Mlp& model, const eager::ExponentialMovingAverage& ema, const eager::Tensor& x) {
-  const auto avg = [&](const eager::Variable& v) { return ema.average(v).value(); };
-  const eager::Tensor hidden =
-      eager::relu(eager::matmul(x, avg(model.layer1().weights())) + avg(model.layer1().biases()));
-  return eager::matmul(hidden, avg(model.layer2().weights())) + avg(model.layer2().biases());
-}
-
-double accuracy(const eager::Tensor& logits, const eager::Tensor& labels) {
-  const eager::Tensor predicted = eager::argmax(logits, 1, eager::DType::Int32);
-  return eager::reduce_mean(eager::cast(eager::equal(predicted, labels), eager::DType::Float32)).item<double>();
-}
-
 class Progress {
  public:
   explicit Progress(std::int64_t total) : total_(total), tty_(isatty(STDOUT_FILENO) != 0) {}
@@ -158,17 +113,13 @@ class Progress {
 
 int run(const Options& options) {
   eager::random::set_seed(options.seed);
-  const eager::data::MnistData data = eager::data::load_mnist(options.data_dir);
-  const std::int64_t total = data.train_labels.num_elements();
-  const Split validation = make_split(data.train_images, data.train_labels, 0, kValidationSize);
-  const Split train = make_split(data.train_images, data.train_labels, kValidationSize, total - kValidationSize);
-  const Split test = make_split(data.test_images, data.test_labels, 0, data.test_labels.num_elements());
+  const auto [train, validation, test] = mnist::load_splits(options.data_dir);
   if (options.batch_size > train.size()) usage("batch size is larger than the training set");
   std::printf("Fashion-MNIST: %lld training, %lld validation, %lld test images\n",
               static_cast<long long>(train.size()), static_cast<long long>(validation.size()),
               static_cast<long long>(test.size()));
 
-  Mlp model;
+  mnist::Mlp model;
   const std::vector<eager::Variable> variables = model.trainable_variables();
   const std::int64_t steps_per_epoch = train.size() / options.batch_size;
   eager::optimizers::SGD sgd(
@@ -183,7 +134,8 @@ int run(const Options& options) {
     if (step % options.eval_every == 0) {
       progress.break_line();
       std::printf("After %lld training step(s), validation accuracy using average model is %.4f\n",
-                  static_cast<long long>(step), accuracy(averaged_logits(model, ema, validation.images), validation.labels));
+                  static_cast<long long>(step),
+                  mnist::accuracy(mnist::averaged_logits(model, ema, validation.images), validation.labels));
     }
     // A fresh random order of the training images every epoch (next_batch).
     const std::int64_t batch_in_epoch = step % steps_per_epoch;
@@ -204,9 +156,9 @@ int run(const Options& options) {
   }
   progress.break_line();
 
-  const double test_accuracy = accuracy(averaged_logits(model, ema, test.images), test.labels);
+  const double test_accuracy = mnist::accuracy(mnist::averaged_logits(model, ema, test.images), test.labels);
   std::printf("After %lld training step(s), test accuracy using average model is %.4f (without averaging: %.4f)\n",
-              static_cast<long long>(options.steps), test_accuracy, accuracy(model(test.images), test.labels));
+              static_cast<long long>(options.steps), test_accuracy, mnist::accuracy(model(test.images), test.labels));
   std::printf("%lld steps in %.1f s\n", static_cast<long long>(options.steps), progress.seconds());
   if (test_accuracy < options.min_test_accuracy) {
     std::fprintf(stderr, "test accuracy %.4f is below --min-test-accuracy %.4f\n", test_accuracy,

@@ -37,6 +37,7 @@
 
 #include "eager/data.hpp"
 #include "eager/eager.hpp"
+#include "mnist_inference.hpp"
 
 namespace data = eager::data;
 using eager::DType;
@@ -178,31 +179,6 @@ std::tuple<Tensor, Tensor> parse(const std::string& record) {
   return {image.cast(DType::Float32) / 255.0f, features.dense.at("label").cast(DType::Int32)};
 }
 
-class Mlp : public eager::Module {
- public:
-  Mlp()
-      : Module("mlp"),
-        layer1_(add_module<eager::Dense>(kPixels, 500, eager::relu, "layer1", weights_init(), bias_init())),
-        layer2_(add_module<eager::Dense>(500, 10, nullptr, "layer2", weights_init(), bias_init())) {}
-
-  eager::Tensor operator()(const eager::Tensor& x) const { return layer2_(layer1_(x)); }
-  const eager::Dense& layer1() const { return layer1_; }
-  const eager::Dense& layer2() const { return layer2_; }
-
- private:
-  static eager::initializers::Initializer weights_init() { return eager::initializers::truncated_normal(0.0, 0.1); }
-  static eager::initializers::Initializer bias_init() { return eager::initializers::constant(0.1); }
-  eager::Dense& layer1_;
-  eager::Dense& layer2_;
-};
-
-// The network's logits computed with the moving averages of its variables.
-Tensor averaged_logits(const Mlp& model, const eager::ExponentialMovingAverage& ema, const Tensor& x) {
-  const auto avg = [&](const eager::Variable& v) { return ema.average(v).value(); };
-  const Tensor hidden = eager::relu(eager::matmul(x, avg(model.layer1().weights())) + avg(model.layer1().biases()));
-  return eager::matmul(hidden, avg(model.layer2().weights())) + avg(model.layer2().biases());
-}
-
 int run(const Options& options) {
   eager::random::set_seed(options.seed);
   const data::MnistData mnist = data::load_mnist(options.data_dir);
@@ -235,7 +211,7 @@ int run(const Options& options) {
                          .prefetch(data::AUTOTUNE);
   const auto test = data::TFRecordDataset(test_files).map(parse, data::AUTOTUNE).batch(kTestBatch);
 
-  Mlp model;
+  mnist::Mlp model;
   const std::vector<eager::Variable> variables = model.trainable_variables();
   const std::int64_t steps_per_epoch = train_size / options.batch_size;
   eager::optimizers::SGD sgd(
@@ -273,7 +249,7 @@ int run(const Options& options) {
     return eager::reduce_sum(eager::cast(eager::equal(predicted, labels), DType::Int64)).item<std::int64_t>();
   };
   for (auto& [x, y] : test) {
-    averaged_correct += count_correct(averaged_logits(model, ema, x), y);
+    averaged_correct += count_correct(mnist::averaged_logits(model, ema, x), y);
     correct += count_correct(model(x), y);
     seen += y.num_elements();
   }

@@ -78,6 +78,12 @@ class Optimizer {
   // GradientTape::gradient); InvalidArgument when their sizes differ.
   void apply_gradients(const std::vector<Tensor>& grads, const std::vector<Variable>& vars);
 
+  // Keras's build: creates the slots of each variable that has none yet
+  // (zeros, as its first update would), so that a checkpoint holding them can
+  // be restored before training resumes. InvalidArgument for an undefined or
+  // non-floating variable, before anything is created.
+  void build(const std::vector<Variable>& variables);
+
   // The number of updates applied so far (the global step): an int64 scalar,
   // non-trainable variable named "<name>/iterations". Assigning it (when
   // restoring a checkpoint) moves the schedules with it.
@@ -119,6 +125,8 @@ class Optimizer {
  private:
   struct State;
   State& state() const;
+  // The slots of `var`, created (zeros) the first time it is seen.
+  std::vector<Variable>& slots_of(const Variable& var);
   std::unique_ptr<State> state_;
 };
 

@@ -107,6 +107,33 @@ Variable Optimizer::get_slot(const Variable& var, const std::string& slot_name) 
   throw NotFound(fmt::format("{}: no slot '{}' (this optimizer's slots: {})", op, slot_name, fmt::join(names, ", ")));
 }
 
+std::vector<Variable>& Optimizer::slots_of(const Variable& var) {
+  State& st = state();
+  auto it = st.index.find(&var.handle());
+  if (it == st.index.end()) {
+    NameScope root("");
+    std::vector<Variable> slots;
+    for (const std::string& slot : slot_names())
+      slots.emplace_back(zeros(var.shape(), var.dtype(), var.device()), slot_variable_name(var.name(), slot),
+                         /*trainable=*/false);
+    st.entries.push_back({var, std::move(slots)});
+    it = st.index.emplace(&var.handle(), st.entries.size() - 1).first;
+  }
+  return st.entries[it->second].slots;
+}
+
+void Optimizer::build(const std::vector<Variable>& variables) {
+  const std::string op = name() + ".build";
+  for (const Variable& var : variables) {
+    if (!var.defined()) throw InvalidArgument(op + ": undefined variable");
+    if (!is_floating(var.dtype()))
+      throw InvalidArgument(op + ": variable '" + var.name() + "' is " + std::string(dtype_name(var.dtype())) +
+                            "; only float32 and float64 variables can be trained");
+    check_kernel(var.device(), var.dtype());
+  }
+  for (const Variable& var : variables) slots_of(var);
+}
+
 std::string Optimizer::slot_variable_name(const std::string& var_name, const std::string& slot) const {
   return var_name + "/" + name() + "/" + slot;
 }
@@ -168,18 +195,8 @@ void Optimizer::apply_gradients(const std::vector<std::pair<Tensor, Variable>>& 
   for (std::size_t i = 0; i < grads_and_vars.size(); ++i) {
     if (!prepared[i].defined()) continue;
     Variable var = grads_and_vars[i].second;
-    auto it = st.index.find(&var.handle());
-    if (it == st.index.end()) {
-      NameScope root("");
-      std::vector<Variable> slots;
-      for (const std::string& slot : slot_names())
-        slots.emplace_back(zeros(var.shape(), var.dtype(), var.device()), slot_variable_name(var.name(), slot),
-                           /*trainable=*/false);
-      st.entries.push_back({var, std::move(slots)});
-      it = st.index.emplace(&var.handle(), st.entries.size() - 1).first;
-    }
     Tensor storage = var.mutable_handle();
-    update(storage, prepared[i], st.entries[it->second].slots, step);
+    update(storage, prepared[i], slots_of(var), step);
   }
   st.iterations.assign(scalar(step.iterations + 1, DType::Int64, st.iterations.device()));
 }
