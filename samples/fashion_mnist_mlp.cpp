@@ -26,6 +26,7 @@
 #include "eager/moving_average.hpp"
 #include "eager/optimizers.hpp"
 #include "eager/schedules.hpp"
+#include "flags.hpp"
 #include "mnist_inference.hpp"
 
 namespace {
@@ -44,35 +45,19 @@ struct Options {
   double min_test_accuracy = 0;
 };
 
-[[noreturn]] void usage(const std::string& problem) {
-  std::fprintf(stderr,
-               "%s\nusage: fashion_mnist_mlp [--steps N] [--batch-size N] [--learning-rate X] [--data DIR]\n"
-               "                         [--eval-every N] [--seed N] [--min-test-accuracy X]\n",
-               problem.c_str());
-  std::exit(2);
-}
-
 Options parse_options(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (flag == "--help" || flag == "-h") usage("Trains the seed's MNIST network on Fashion-MNIST.");
-    if (i + 1 >= argc) usage("missing value after " + flag);
-    const std::string value = argv[++i];
-    try {
-      if (flag == "--steps") o.steps = std::stoll(value);
-      else if (flag == "--batch-size") o.batch_size = std::stoll(value);
-      else if (flag == "--learning-rate") o.learning_rate = std::stod(value);
-      else if (flag == "--data") o.data_dir = value;
-      else if (flag == "--eval-every") o.eval_every = std::stoll(value);
-      else if (flag == "--seed") o.seed = std::stoll(value);
-      else if (flag == "--min-test-accuracy") o.min_test_accuracy = std::stod(value);
-      else usage("unknown flag " + flag);
-    } catch (const std::logic_error&) {
-      usage("bad value '" + value + "' for " + flag);
-    }
-  }
-  if (o.steps < 0 || o.batch_size <= 0 || o.eval_every <= 0) usage("steps must be >= 0, batch size and eval-every > 0");
+  samples::Flags flags("fashion_mnist_mlp", "Trains the seed's MNIST network on Fashion-MNIST.");
+  flags.add("--steps", o.steps, "N");
+  flags.add("--batch-size", o.batch_size, "N");
+  flags.add("--learning-rate", o.learning_rate, "X");
+  flags.add("--data", o.data_dir, "DIR");
+  flags.add("--eval-every", o.eval_every, "N");
+  flags.add("--seed", o.seed, "N");
+  flags.add("--min-test-accuracy", o.min_test_accuracy, "X");
+  flags.parse(argc, argv);
+  if (o.steps < 0 || o.batch_size <= 0 || o.eval_every <= 0)
+    flags.fail("steps must be >= 0, batch size and eval-every > 0");
   return o;
 }
 
@@ -114,7 +99,8 @@ class Progress {
 int run(const Options& options) {
   eager::random::set_seed(options.seed);
   const auto [train, validation, test] = mnist::load_splits(options.data_dir);
-  if (options.batch_size > train.size()) usage("batch size is larger than the training set");
+  if (options.batch_size > train.size())
+    throw eager::InvalidArgument("the batch size is larger than the training set");
   std::printf("Fashion-MNIST: %lld training, %lld validation, %lld test images\n",
               static_cast<long long>(train.size()), static_cast<long long>(validation.size()),
               static_cast<long long>(test.size()));

@@ -37,6 +37,7 @@
 
 #include "eager/data.hpp"
 #include "eager/eager.hpp"
+#include "flags.hpp"
 #include "mnist_inference.hpp"
 
 namespace data = eager::data;
@@ -65,44 +66,23 @@ struct Options {
   bool stats = false;
 };
 
-[[noreturn]] void usage(const std::string& problem) {
-  std::fprintf(stderr,
-               "%s\nusage: fashion_mnist_tfrecord [--data DIR] [--out DIR] [--shards N] [--steps N] [--batch-size N]\n"
-               "                              [--learning-rate X] [--log-every N] [--seed N]\n"
-               "                              [--min-test-accuracy X] [--stats]\n",
-               problem.c_str());
-  std::exit(2);
-}
-
 Options parse_options(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (flag == "--help" || flag == "-h")
-      usage("Writes Fashion-MNIST to TFRecord files and trains the seed's MNIST network from them.");
-    if (flag == "--stats") {
-      o.stats = true;
-      continue;
-    }
-    if (i + 1 >= argc) usage("missing value after " + flag);
-    const std::string value = argv[++i];
-    try {
-      if (flag == "--data") o.data_dir = value;
-      else if (flag == "--out") o.out_dir = value;
-      else if (flag == "--shards") o.shards = std::stoll(value);
-      else if (flag == "--steps") o.steps = std::stoll(value);
-      else if (flag == "--batch-size") o.batch_size = std::stoll(value);
-      else if (flag == "--learning-rate") o.learning_rate = std::stod(value);
-      else if (flag == "--log-every") o.log_every = std::stoll(value);
-      else if (flag == "--seed") o.seed = std::stoll(value);
-      else if (flag == "--min-test-accuracy") o.min_test_accuracy = std::stod(value);
-      else usage("unknown flag " + flag);
-    } catch (const std::logic_error&) {
-      usage("bad value '" + value + "' for " + flag);
-    }
-  }
+  samples::Flags flags("fashion_mnist_tfrecord",
+                       "Writes Fashion-MNIST to TFRecord files and trains the seed's MNIST network from them.");
+  flags.add("--data", o.data_dir, "DIR");
+  flags.add("--out", o.out_dir, "DIR");
+  flags.add("--shards", o.shards, "N");
+  flags.add("--steps", o.steps, "N");
+  flags.add("--batch-size", o.batch_size, "N");
+  flags.add("--learning-rate", o.learning_rate, "X");
+  flags.add("--log-every", o.log_every, "N");
+  flags.add("--seed", o.seed, "N");
+  flags.add("--min-test-accuracy", o.min_test_accuracy, "X");
+  flags.add_switch("--stats", o.stats);
+  flags.parse(argc, argv);
   if (o.steps < 0 || o.batch_size <= 0 || o.log_every <= 0 || o.shards <= 0)
-    usage("steps must be >= 0; batch size, log-every and shards > 0");
+    flags.fail("steps must be >= 0; batch size, log-every and shards > 0");
   return o;
 }
 
@@ -186,7 +166,8 @@ int run(const Options& options) {
   const std::int64_t test_size = mnist.test_labels.num_elements();
   if (mnist.train_images.num_elements() != train_size * kPixels)  // load_mnist checks that test images match
     throw eager::InvalidArgument("the images in " + options.data_dir + " are not 28 x 28, which the network needs");
-  if (options.batch_size > train_size) usage("batch size is larger than the training set");
+  if (options.batch_size > train_size)
+    throw eager::InvalidArgument("the batch size is larger than the training set");
 
   const OutputDir out(options.out_dir);
   auto start = std::chrono::steady_clock::now();

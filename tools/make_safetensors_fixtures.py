@@ -92,7 +92,9 @@ def check_eager(directory):
         if got is None:
             continue
         if got.dtype != want.dtype or got.shape != want.shape or not np.array_equal(got, want):
-            problems.append(f"{name}: got {got.dtype}{got.shape} {got.tolist()}, want {want.dtype}{want.shape} {want.tolist()}")
+            problems.append(
+                f"{name}: got {got.dtype}{got.shape} {got.tolist()}, want {want.dtype}{want.shape} {want.tolist()}"
+            )
     with safe_open(str(path), framework="np") as f:
         if f.metadata() != EAGER_METADATA:
             problems.append(f"metadata: {f.metadata()} != {EAGER_METADATA}")

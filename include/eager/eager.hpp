@@ -18,6 +18,7 @@
 #include "eager/moving_average.hpp"
 #include "eager/nn.hpp"
 #include "eager/optimizers.hpp"
+#include "eager/profiler.hpp"
 #include "eager/random.hpp"
 #include "eager/reduce.hpp"
 #include "eager/scalar.hpp"

@@ -9,6 +9,7 @@
 #include "eager/variable_scope.hpp"
 #include "tensor/dispatch.hpp"
 #include "tensor/registry.hpp"
+#include "tensor/trace_scope.hpp"
 
 namespace eager {
 
@@ -100,6 +101,7 @@ std::map<std::string, Variable> ExponentialMovingAverage::variables_to_restore(
 void ExponentialMovingAverage::apply(const std::vector<Variable>& variables) {
   State& st = state();
   const std::string op = st.name + ".apply";
+  const detail::TraceScope trace("optimizer", op.c_str());
   NoGradient not_recorded;
   const auto& table = detail::registry().optimizer.moving_average;
   for (std::size_t i = 0; i < variables.size(); ++i) {
@@ -112,6 +114,7 @@ void ExponentialMovingAverage::apply(const std::vector<Variable>& variables) {
   }
   const double one_minus_decay = 1 - decay();
   for (Variable var : variables) {
+    const detail::TraceScope update("assign_moving_average", {&var.handle()});
     auto it = st.index.find(&var.handle());
     if (it == st.index.end()) {
       // Named exactly average_name(var), whatever name scope is current, so

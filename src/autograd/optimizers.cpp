@@ -12,6 +12,7 @@
 #include "eager/variable_scope.hpp"
 #include "tensor/dispatch.hpp"
 #include "tensor/registry.hpp"
+#include "tensor/trace_scope.hpp"
 
 namespace eager::optimizers {
 
@@ -151,6 +152,7 @@ void Optimizer::apply_gradients(const std::vector<Tensor>& grads, const std::vec
 void Optimizer::apply_gradients(const std::vector<std::pair<Tensor, Variable>>& grads_and_vars) {
   State& st = state();
   const std::string op = st.name + ".apply_gradients";
+  const detail::TraceScope trace("optimizer", op.c_str());
   NoGradient not_recorded;
 
   // Check and prepare every gradient before the first update, so that an
@@ -212,6 +214,7 @@ void SGD::check_kernel(Device device, DType dtype) const {
 }
 
 void SGD::update(Tensor& var, const Tensor& grad, std::vector<Variable>&, const Step& step) const {
+  const detail::TraceScope trace("resource_apply_gradient_descent", {&var, &grad});
   detail::SgdArgs args;
   args.var = var.raw_mutable_data();
   args.grad = grad.raw_data();
@@ -239,6 +242,7 @@ void Momentum::check_kernel(Device device, DType dtype) const {
 }
 
 void Momentum::update(Tensor& var, const Tensor& grad, std::vector<Variable>& slots, const Step& step) const {
+  const detail::TraceScope trace("resource_apply_momentum", {&var, &grad});
   detail::MomentumArgs args;
   args.var = var.raw_mutable_data();
   args.accum = slots[0].mutable_handle().raw_mutable_data();
@@ -266,6 +270,7 @@ void Adam::check_kernel(Device device, DType dtype) const {
 }
 
 void Adam::update(Tensor& var, const Tensor& grad, std::vector<Variable>& slots, const Step& step) const {
+  const detail::TraceScope trace("resource_apply_adam", {&var, &grad});
   const auto t = static_cast<double>(step.iterations + 1);
   detail::AdamArgs args;
   args.var = var.raw_mutable_data();
@@ -306,6 +311,8 @@ void RMSProp::check_kernel(Device device, DType dtype) const {
 }
 
 void RMSProp::update(Tensor& var, const Tensor& grad, std::vector<Variable>& slots, const Step& step) const {
+  const detail::TraceScope trace(centered_ ? "resource_apply_centered_rms_prop" : "resource_apply_rms_prop",
+                                 {&var, &grad});
   detail::RmspropArgs args;
   args.var = var.raw_mutable_data();
   std::size_t next = 0;

@@ -13,6 +13,7 @@
 #include "eager/math.hpp"
 #include "eager/reduce.hpp"
 #include "tensor/dispatch.hpp"
+#include "tensor/trace_scope.hpp"
 
 namespace eager {
 
@@ -174,6 +175,7 @@ GradientTape::Pause::~Pause() {
 
 std::vector<Tensor> GradientTape::gradient(const Tensor& target, const std::vector<Tensor>& sources,
                                            UnconnectedGradients unconnected, const Tensor& output_gradient) {
+  const detail::TraceScope trace("gradient", "GradientTape.gradient");
   State& s = *state_;
   if (s.used && !s.persistent)
     throw FailedPrecondition(
@@ -246,6 +248,7 @@ std::vector<Tensor> GradientTape::gradient(const Tensor& target, const std::vect
     std::vector<bool> needed(e.inputs.size());
     for (std::size_t k = 0; k < e.inputs.size(); ++k)
       needed[k] = e.inputs[k].defined() && is_floating(e.inputs[k].dtype()) && reached.contains(id_of(e.inputs[k]));
+    const detail::TraceScope rule("gradient", e.op, "_grad");
     const std::vector<Tensor> input_grads = e.backward(autograd::GradContext{e.inputs, e.outputs, output_grads, needed});
     if (input_grads.size() != e.inputs.size())
       throw std::logic_error(std::string("gradient rule of ") + e.op + " returned " +

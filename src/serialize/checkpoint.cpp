@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <charconv>
 #include <set>
 #include <unordered_map>
@@ -221,6 +222,8 @@ RestoreResult Checkpoint::restore(const std::string& path, RestoreMode mode) con
     if (!requested.contains(entry.name)) result.unexpected.push_back(entry.name);
 
   result.step = parse_step(file.metadata(), resolved);
+  // In file order: sequential reads when the file is not cached.
+  std::sort(plan.begin(), plan.end(), [](const auto& a, const auto& b) { return a.first->begin < b.first->begin; });
   for (auto& [entry, variable] : plan) {
     Tensor destination = variable.mutable_handle();
     file.read_into(entry->name, destination);

@@ -155,7 +155,7 @@ void decode_elements(FileDType type, const void* src, std::int64_t count, void* 
     }
     case FileDType::UInt64: break;
   }
-  throw InvalidArgument(std::string("cannot read ") + file_dtype_name(type) + " elements: eager has no dtype that holds them");
+  throw Unimplemented(std::string("cannot read ") + file_dtype_name(type) + " elements: eager has no dtype that holds them");
 }
 
 }  // namespace eager::io::detail

@@ -74,7 +74,8 @@ void save_safetensors(const std::string& path, const std::vector<std::pair<std::
   std::vector<std::size_t> order(tensors.size());
   std::iota(order.begin(), order.end(), 0);
   std::vector<int> ranks;
-  for (const auto& named : tensors) ranks.push_back(detail::safetensors_dtype_rank(detail::file_dtype_of(named.second.dtype())));
+  for (const auto& named : tensors)
+    ranks.push_back(detail::safetensors_dtype_rank(detail::file_dtype_of(named.second.dtype())));
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     return ranks[a] != ranks[b] ? ranks[a] > ranks[b] : tensors[a].first < tensors[b].first;
   });
@@ -189,7 +190,8 @@ struct SafetensorsFile::State {
     const std::size_t stored_size = detail::file_itemsize(type);
     const std::uint64_t count = entry.num_bytes() / stored_size;
     const std::uint64_t chunk = kDecodeChunk / stored_size;
-    const auto buffer = std::make_unique_for_overwrite<unsigned char[]>(std::min<std::uint64_t>(count, chunk) * stored_size);
+    const std::uint64_t buffer_size = std::min(count, chunk) * stored_size;
+    const auto buffer = std::make_unique_for_overwrite<unsigned char[]>(buffer_size);
     auto* out = static_cast<char*>(destination);
     for (std::uint64_t done = 0; done < count;) {
       const std::uint64_t n = std::min(chunk, count - done);

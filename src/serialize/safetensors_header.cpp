@@ -84,8 +84,10 @@ class HeaderParser {
       fail("the header is not valid JSON: a NUL byte at byte " + std::to_string(nul) + " of the header");
     json root;
     try {
-      root = json::parse(header.begin(), header.end(),
-                         [this](int depth, json::parse_event_t event, json& parsed) { return watch(depth, event, parsed); });
+      const auto callback = [this](int depth, json::parse_event_t event, json& parsed) {
+        return watch(depth, event, parsed);
+      };
+      root = json::parse(header.begin(), header.end(), callback);
     } catch (const json::exception& e) {
       fail("the header is not valid JSON: " + shortened(e.what()));
     }
@@ -166,7 +168,8 @@ class HeaderParser {
     entry.dtype = widened_dtype(*type);
 
     const json& shape = value["shape"];
-    const std::string shape_rule = "entry " + quote_name(name) + ": \"shape\" must be an array of integers in [0, 2^63)";
+    const std::string shape_rule =
+        "entry " + quote_name(name) + ": \"shape\" must be an array of integers in [0, 2^63)";
     if (!shape.is_array()) fail(shape_rule + ", it is " + excerpt(shape));
     std::vector<std::int64_t> dims;
     for (const json& d : shape) dims.push_back(static_cast<std::int64_t>(unsigned_value(d, kMaxDimension, shape_rule)));

@@ -15,6 +15,7 @@
 #include "eager/array_ops.hpp"
 #include "eager/autograd.hpp"
 #include "thread_pool.hpp"
+#include "trace_scope.hpp"
 
 namespace eager {
 
@@ -366,6 +367,7 @@ void scatter_add_rows(const T* updates, const std::int64_t* idx, T* out, std::in
 
 Tensor concat(const std::vector<Tensor>& values, int axis) {
   const char* op = "concat";
+  const detail::TraceScope trace(op, values);
   check_list(op, values);
   const Tensor& first = values[0];
   const int rank = first.rank();
@@ -404,6 +406,7 @@ Tensor concat(const std::vector<Tensor>& values, int axis) {
 
 Tensor stack(const std::vector<Tensor>& values, int axis) {
   const char* op = "stack";
+  const detail::TraceScope trace(op, values);
   check_list(op, values);
   const Tensor& first = values[0];
   for (std::size_t i = 1; i < values.size(); ++i)
@@ -430,6 +433,7 @@ Tensor stack(const std::vector<Tensor>& values, int axis) {
 
 Tensor gather(const Tensor& x, const Tensor& indices, int axis) {
   const char* op = "gather";
+  const detail::TraceScope trace(op, {&x, &indices});
   const Device device = detail::common_device(op, {&x, &indices});
   if (indices.dtype() != DType::Int32 && indices.dtype() != DType::Int64)
     throw InvalidArgument(std::string(op) + ": indices must be int32 or int64, got " + describe(indices));
@@ -449,6 +453,8 @@ Tensor gather(const Tensor& x, const Tensor& indices, int axis) {
 
 Tensor autograd::gather_gradient(const Tensor& updates, const Tensor& indices, int axis, const Shape& shape) {
   const char* op = "gather gradient";
+  // TensorFlow's name for this sum: densifying a gather's gradient runs it.
+  const detail::TraceScope trace("unsorted_segment_sum", {&updates, &indices});
   const Device device = detail::common_device(op, {&updates, &indices});
   if (!is_floating(updates.dtype()) || !is_integral(indices.dtype()))
     throw InvalidArgument(std::string(op) + ": needs floating updates and integer indices, got " + describe(updates) +
@@ -483,6 +489,7 @@ Tensor autograd::gather_gradient(const Tensor& updates, const Tensor& indices, i
 Tensor one_hot(const Tensor& indices, std::int64_t depth, Scalar on_value, Scalar off_value,
                std::optional<DType> dtype) {
   const char* op = "one_hot";
+  const detail::TraceScope trace(op, {&indices});
   const Device device = detail::common_device(op, {&indices});
   if (!is_integral(indices.dtype()))
     throw InvalidArgument(std::string(op) + ": indices must be an integer tensor, got " + describe(indices));
@@ -518,6 +525,7 @@ Tensor one_hot(const Tensor& indices, std::int64_t depth, Scalar on_value, Scala
 Tensor pad(const Tensor& x, const std::vector<std::pair<std::int64_t, std::int64_t>>& paddings,
            Scalar constant_value) {
   const char* op = "pad";
+  const detail::TraceScope trace(op, {&x});
   const Device device = detail::common_device(op, {&x});
   const int rank = x.rank();
   if (static_cast<int>(paddings.size()) != rank)
@@ -551,6 +559,7 @@ Tensor pad(const Tensor& x, const std::vector<std::pair<std::int64_t, std::int64
 
 Tensor tile(const Tensor& x, const std::vector<std::int64_t>& multiples) {
   const char* op = "tile";
+  const detail::TraceScope trace(op, {&x});
   const Device device = detail::common_device(op, {&x});
   const int rank = x.rank();
   if (static_cast<int>(multiples.size()) != rank)
@@ -583,6 +592,7 @@ Tensor tile(const Tensor& x, const std::vector<std::int64_t>& multiples) {
 
 Tensor reverse(const Tensor& x, const std::vector<int>& axes) {
   const char* op = "reverse";
+  const detail::TraceScope trace(op, {&x});
   const Device device = detail::common_device(op, {&x});
   const int rank = x.rank();
   std::vector<bool> flip(static_cast<std::size_t>(rank), false);

@@ -9,6 +9,7 @@
 #include "autograd/gradients.hpp"
 #include "dispatch.hpp"
 #include "eager/array_ops.hpp"
+#include "trace_scope.hpp"
 
 namespace eager {
 
@@ -59,6 +60,7 @@ AxisRange python_range(std::int64_t dim, std::int64_t begin, std::int64_t end, s
 
 Tensor reshape(const Tensor& x, const Shape& shape) {
   const char* op = "reshape";
+  const detail::TraceScope trace(op, {&x});
   check_defined(op, x);
   int inferred = -1;
   std::int64_t known = 1;
@@ -101,6 +103,7 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
 
 Tensor transpose(const Tensor& x, std::optional<std::vector<int>> perm) {
   const char* op = "transpose";
+  const detail::TraceScope trace(op, {&x});
   check_defined(op, x);
   const int rank = x.rank();
   std::vector<int> p;
@@ -133,6 +136,7 @@ Tensor transpose(const Tensor& x, std::optional<std::vector<int>> perm) {
 
 Tensor expand_dims(const Tensor& x, int axis) {
   const char* op = "expand_dims";
+  const detail::TraceScope trace(op, {&x});
   check_defined(op, x);
   const int rank = x.rank();
   if (axis < -rank - 1 || axis > rank)
@@ -152,6 +156,7 @@ Tensor expand_dims(const Tensor& x, int axis) {
 
 Tensor squeeze(const Tensor& x, const std::vector<int>& axes) {
   const char* op = "squeeze";
+  const detail::TraceScope trace(op, {&x});
   check_defined(op, x);
   const int rank = x.rank();
   std::vector<bool> drop(static_cast<std::size_t>(rank), false);
@@ -179,6 +184,7 @@ Tensor squeeze(const Tensor& x, const std::vector<int>& axes) {
 
 Tensor slice(const Tensor& x, const std::vector<std::int64_t>& begin, const std::vector<std::int64_t>& size) {
   const char* op = "slice";
+  const detail::TraceScope trace(op, {&x});
   check_defined(op, x);
   const int rank = x.rank();
   if (static_cast<int>(begin.size()) != rank || static_cast<int>(size.size()) != rank)
@@ -204,6 +210,7 @@ Tensor strided_slice(const Tensor& x, const std::vector<std::int64_t>& begin, co
                      const std::vector<std::int64_t>& strides, std::int64_t begin_mask, std::int64_t end_mask,
                      std::int64_t shrink_axis_mask) {
   const char* op = "strided_slice";
+  const detail::TraceScope trace(op, {&x});
   check_defined(op, x);
   const int rank = x.rank();
   const std::size_t n = begin.size();
@@ -264,6 +271,7 @@ Tensor strided_slice(const Tensor& x, const std::vector<std::int64_t>& begin, co
 
 Tensor broadcast_to(const Tensor& x, const Shape& shape) {
   const char* op = "broadcast_to";
+  const detail::TraceScope trace(op, {&x});
   check_defined(op, x);
   const int rank = shape.rank(), in_rank = x.rank();
   auto incompatible = [&] {
@@ -298,6 +306,7 @@ std::vector<Tensor> split(const Tensor& x, std::int64_t num, int axis) {
 
 std::vector<Tensor> split(const Tensor& x, const std::vector<std::int64_t>& sizes, int axis) {
   const char* op = "split";
+  const detail::TraceScope trace(op, {&x});
   check_defined(op, x);
   const int a = axis_of(op, axis, x.rank());
   const std::int64_t dim = x.shape()[a];
@@ -337,6 +346,7 @@ std::vector<Tensor> split(const Tensor& x, const std::vector<std::int64_t>& size
 
 std::vector<Tensor> unstack(const Tensor& x, int axis) {
   const char* op = "unstack";
+  const detail::TraceScope trace(op, {&x});
   check_defined(op, x);
   const int a = axis_of(op, axis, x.rank());
   Shape shape = x.shape();

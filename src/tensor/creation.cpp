@@ -9,6 +9,7 @@
 #include "dtype_dispatch.hpp"
 #include "eager/math.hpp"
 #include "functors.hpp"
+#include "trace_scope.hpp"
 
 namespace eager {
 
@@ -65,8 +66,11 @@ Tensor zeros(const Shape& shape, DType dtype, std::optional<Device> device) { re
 Tensor ones(const Shape& shape, DType dtype, std::optional<Device> device) { return fill(shape, 1, dtype, device); }
 
 Tensor fill(const Shape& shape, Scalar value, std::optional<DType> dtype, std::optional<Device> device) {
+  const DType out_dtype = dtype.value_or(value.default_dtype());
+  const Device out_device = device.value_or(default_device());
+  const detail::TraceScope trace("fill", shape, out_dtype, out_device);
   check_shape("fill", shape);
-  return filled(shape, value, dtype.value_or(value.default_dtype()), device.value_or(default_device()));
+  return filled(shape, value, out_dtype, out_device);
 }
 
 Tensor zeros_like(const Tensor& t, std::optional<DType> dtype) {
@@ -117,6 +121,7 @@ Tensor range(Scalar start, Scalar limit, Scalar delta, std::optional<DType> dtyp
     if (!(count < 0x1p62)) fail("too many elements");
     n = static_cast<std::int64_t>(count);
   }
+  const detail::TraceScope trace("range", Shape{n}, out_dtype, device.value_or(default_device()));
   Tensor out = Tensor::empty(Shape{n}, out_dtype, Device::cpu());
   detail::visit_dtype(out_dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -135,6 +140,7 @@ Tensor range(Scalar limit) { return range(0, limit, 1); }
 
 Tensor linspace(double start, double stop, std::int64_t num, DType dtype, std::optional<Device> device) {
   if (num < 0) throw InvalidArgument("linspace: num must be >= 0, got " + std::to_string(num));
+  const detail::TraceScope trace("linspace", Shape{num}, dtype, device.value_or(default_device()));
   if (!is_floating(dtype))
     throw InvalidArgument("linspace: dtype must be float32 or float64, got " + std::string(dtype_name(dtype)));
   std::vector<double> values(static_cast<std::size_t>(num));
@@ -146,6 +152,7 @@ Tensor linspace(double start, double stop, std::int64_t num, DType dtype, std::o
 
 Tensor eye(std::int64_t num_rows, std::optional<std::int64_t> num_columns, DType dtype, std::optional<Device> device) {
   const std::int64_t cols = num_columns.value_or(num_rows);
+  const detail::TraceScope trace("eye", Shape{num_rows, cols}, dtype, device.value_or(default_device()));
   if (num_rows < 0 || cols < 0)
     throw InvalidArgument("eye: num_rows and num_columns must be >= 0, got " + std::to_string(num_rows) + " and " +
                           std::to_string(cols));

@@ -8,6 +8,7 @@
 #include "eager/creation.hpp"
 #include "eager/math.hpp"
 #include "eager/reduce.hpp"
+#include "trace_scope.hpp"
 
 namespace eager {
 
@@ -42,6 +43,7 @@ Tensor convert(const Tensor& x, DType dtype) {
 
 Tensor run_unary(UnaryOp op, const Tensor& x, double alpha = 0) {
   const UnaryOpDef& def = registry()[op];
+  const detail::TraceScope trace(def.name, {&x});
   const Device device = common_device(def.name, {&x});
   const DType compute = unary_compute_dtype(def, x.dtype());
   const auto kernel = kernel_for(def.kernels, def.name, device, compute);
@@ -90,6 +92,7 @@ void check_integer_domain(BinaryOp op, const char* name, DType compute, const Te
 
 Tensor run_binary(BinaryOp op, const Tensor& a, const Tensor& b) {
   const BinaryOpDef& def = registry()[op];
+  const detail::TraceScope trace(def.name, {&a, &b});
   const Device device = common_device(def.name, {&a, &b});
   const DType compute = binary_compute_dtype(def, a.dtype(), b.dtype());
   const auto kernel = kernel_for(def.kernels, def.name, device, compute);
@@ -215,6 +218,7 @@ bool all_equal(const Tensor& a, const Tensor& b) {
 
 Tensor where(const Tensor& condition, const Tensor& x, const Tensor& y) {
   const char* op = "where";
+  const detail::TraceScope trace(op, {&condition, &x, &y});
   const Device device = detail::common_device(op, {&condition, &x, &y});
   if (condition.dtype() != DType::Bool)
     throw InvalidArgument(std::string(op) + ": condition must be bool, got " + detail::describe(condition));
@@ -238,6 +242,7 @@ Tensor where(const Tensor& condition, Scalar x, Scalar y) {
 Tensor cast(const Tensor& x, DType dtype) {
   detail::common_device("cast", {&x});
   if (x.dtype() == dtype) return x;
+  const detail::TraceScope trace("cast", {&x});
   Tensor out = detail::convert(x, dtype);
   autograd::record_cast(x, out);
   return out;
@@ -253,6 +258,7 @@ Tensor clip_by_value(const Tensor& x, Scalar lo, Scalar hi) {
 }
 
 Tensor clip_by_value(const Tensor& x, const Tensor& lo, const Tensor& hi) {
+  const detail::TraceScope trace("clip_by_value", {&x, &lo, &hi});
   const Tensor low = lo.dtype() == x.dtype() ? lo : cast(lo, x.dtype());
   const Tensor high = hi.dtype() == x.dtype() ? hi : cast(hi, x.dtype());
   Tensor out = minimum(maximum(x, low), high);

@@ -11,6 +11,7 @@
 #include "eager/creation.hpp"
 #include "eager/linalg.hpp"
 #include "eager/math.hpp"
+#include "trace_scope.hpp"
 
 namespace eager {
 
@@ -86,6 +87,7 @@ MatmulOperand prepare_operand(const Tensor& x, bool transpose, const Shape& out_
 
 Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b) {
   const char* op = "matmul";
+  const detail::TraceScope trace(op, {&a, &b});
   const Device device = detail::common_device(op, {&a, &b});
   const auto shapes = [&] { return detail::describe(a) + " and " + detail::describe(b); };
   if (a.rank() < 2 || b.rank() < 2)

@@ -14,6 +14,7 @@
 #include "dtype_dispatch.hpp"
 #include "eager/autograd.hpp"
 #include "eager/reduce.hpp"
+#include "trace_scope.hpp"
 
 namespace eager {
 
@@ -72,6 +73,7 @@ using RecordSoftmax = void (*)(const Tensor& logits, int axis, const Tensor& out
 
 Tensor run_softmax(const char* op, const KernelTable<SoftmaxKernel>& table, RecordSoftmax record, const Tensor& logits,
                    int axis) {
+  const detail::TraceScope trace(op, {&logits});
   const Device device = common_device(op, {&logits});
   check_logits(op, logits);
   const int ax = normalize_axis(op, axis, logits.rank());
@@ -122,6 +124,7 @@ Tensor log_softmax(const Tensor& logits, int axis) {
 
 Tensor sparse_softmax_cross_entropy_with_logits(const Tensor& labels, const Tensor& logits) {
   const char* op = "sparse_softmax_cross_entropy_with_logits";
+  const detail::TraceScope trace(op, {&labels, &logits});
   const Device device = detail::common_device(op, {&labels, &logits});
   detail::check_logits(op, logits);
   if (labels.dtype() != DType::Int32 && labels.dtype() != DType::Int64)
@@ -150,6 +153,7 @@ Tensor sparse_softmax_cross_entropy_with_logits(const Tensor& labels, const Tens
 
 Tensor softmax_cross_entropy_with_logits(const Tensor& labels, const Tensor& logits, int axis) {
   const char* op = "softmax_cross_entropy_with_logits";
+  const detail::TraceScope trace(op, {&labels, &logits});
   const Device device = detail::common_device(op, {&labels, &logits});
   detail::check_logits(op, logits);
   detail::check_same_shape(op, labels, logits);
@@ -168,6 +172,7 @@ Tensor softmax_cross_entropy_with_logits(const Tensor& labels, const Tensor& log
 
 Tensor sigmoid_cross_entropy_with_logits(const Tensor& labels, const Tensor& logits) {
   const char* op = "sigmoid_cross_entropy_with_logits";
+  const detail::TraceScope trace(op, {&labels, &logits});
   detail::common_device(op, {&labels, &logits});
   detail::check_float(op, "logits", logits);
   detail::check_same_shape(op, labels, logits);
@@ -184,6 +189,7 @@ Tensor sigmoid_cross_entropy_with_logits(const Tensor& labels, const Tensor& log
 }
 
 Tensor l2_loss(const Tensor& t) {
+  const detail::TraceScope trace("l2_loss", {&t});
   detail::common_device("l2_loss", {&t});
   detail::check_float("l2_loss", "t", t);
   Tensor loss;

@@ -19,6 +19,7 @@
 #include "eager/creation.hpp"
 #include "philox.hpp"
 #include "thread_pool.hpp"
+#include "trace_scope.hpp"
 
 namespace eager::random {
 
@@ -166,6 +167,7 @@ Tensor uniform_real(const char* op, const Shape& shape, Scalar minval, std::opti
 template <class KeyFn>
 Tensor uniform_impl(const char* op, const Shape& shape, Scalar minval, std::optional<Scalar> maxval, DType dtype,
                     std::optional<Device> device, KeyFn key) {
+  const detail::TraceScope trace(op, shape, dtype, device.value_or(default_device()));
   check_shape(op, shape);
   const Device dev = device.value_or(default_device());
   if (dtype == DType::Float32) return uniform_real<float>(op, shape, minval, maxval, dtype, dev, key);
@@ -198,6 +200,7 @@ void check_normal_params(const char* op, double mean, double stddev) {
 template <template <class> class Sampler, class KeyFn>
 Tensor normal_impl(const char* op, const Shape& shape, double mean, double stddev, DType dtype,
                    std::optional<Device> device, KeyFn key) {
+  const detail::TraceScope trace(op, shape, dtype, device.value_or(default_device()));
   check_shape(op, shape);
   check_floating(op, dtype);
   check_normal_params(op, mean, stddev);
@@ -219,6 +222,7 @@ std::vector<double> positive_params(const char* op, const char* what, const Tens
 template <class KeyFn>
 Tensor gamma_impl(const char* op, const Shape& shape, const Tensor& alpha, const std::optional<Tensor>& beta,
                   DType dtype, std::optional<Device> device, KeyFn key) {
+  const detail::TraceScope trace(op, shape, dtype, device.value_or(default_device()));
   check_shape(op, shape);
   check_floating(op, dtype);
   const Shape params = beta ? detail::broadcast_shapes(op, alpha.shape(), beta->shape()) : alpha.shape();
@@ -239,6 +243,7 @@ Tensor gamma_impl(const char* op, const Shape& shape, const Tensor& alpha, const
 }
 
 template <class KeyFn> Tensor shuffle_impl(const char* op, const Tensor& value, KeyFn key) {
+  const detail::TraceScope trace(op, {&value});
   if (value.rank() == 0)
     throw InvalidArgument(std::string(op) + ": value must have at least one dimension, got " +
                           detail::describe(value));

@@ -14,6 +14,7 @@
 #include "eager/creation.hpp"
 #include "eager/math.hpp"
 #include "eager/reduce.hpp"
+#include "trace_scope.hpp"
 
 namespace eager {
 
@@ -156,6 +157,7 @@ void check_reduce_dtype(ReduceOp op, DType dtype) {
 
 Tensor run_reduce(ReduceOp op, const Tensor& x, const std::vector<int>& axes, bool keepdims) {
   const char* name = reduce_name(op);
+  const detail::TraceScope trace(name, {&x});
   const Device device = common_device(name, {&x});
   check_reduce_dtype(op, x.dtype());
   const auto kernel = kernel_for(registry().reduce[static_cast<int>(op)], name, device, x.dtype());
@@ -168,6 +170,7 @@ Tensor run_reduce(ReduceOp op, const Tensor& x, const std::vector<int>& axes, bo
 
 Tensor run_arg_reduce(ReduceOp op, const Tensor& x, int axis, DType output_type) {
   const char* name = reduce_name(op);
+  const detail::TraceScope trace(name, {&x});
   const Device device = common_device(name, {&x});
   if (output_type != DType::Int32 && output_type != DType::Int64)
     throw InvalidArgument(std::string(name) + ": output_type must be int32 or int64, got " +
@@ -223,6 +226,7 @@ Tensor reduce_any(const Tensor& x, const std::vector<int>& axes, bool keepdims) 
 
 Tensor reduce_mean(const Tensor& x, const std::vector<int>& axes, bool keepdims) {
   const char* op = "reduce_mean";
+  const detail::TraceScope trace(op, {&x});
   detail::common_device(op, {&x});
   if (x.dtype() == DType::Bool)
     throw InvalidArgument(std::string(op) + ": not defined for bool tensors; cast to a number first");
@@ -242,6 +246,7 @@ Tensor reduce_mean(const Tensor& x, const std::vector<int>& axes, bool keepdims)
 
 Tensor reduce_logsumexp(const Tensor& x, const std::vector<int>& axes, bool keepdims) {
   const char* op = "reduce_logsumexp";
+  const detail::TraceScope trace(op, {&x});
   detail::common_device(op, {&x});
   if (x.dtype() == DType::Bool)
     throw InvalidArgument(std::string(op) + ": not defined for bool tensors; cast to a number first");
@@ -276,6 +281,7 @@ Tensor argmin(const Tensor& x, int axis, DType output_type) {
 
 Tensor cumsum(const Tensor& x, int axis, bool exclusive, bool reverse) {
   const char* op = "cumsum";
+  const detail::TraceScope trace(op, {&x});
   const Device device = detail::common_device(op, {&x});
   if (x.dtype() == DType::Bool)
     throw InvalidArgument(std::string(op) + ": not defined for bool tensors; cast to a number first");

@@ -11,6 +11,7 @@
 #include "eager/array_ops.hpp"
 #include "eager/math.hpp"
 #include "eager/memory.hpp"
+#include "trace_scope.hpp"
 
 namespace eager {
 
@@ -158,6 +159,7 @@ std::uint64_t next_tensor_id() {
 }
 
 void copy_into(Tensor& dst, const Tensor& src, const char* op) {
+  const detail::TraceScope trace("assign", {&dst, &src});
   const Device device = common_device(op, {&dst, &src});
   if (!dst.is_contiguous()) throw InvalidArgument(std::string(op) + ": the destination is not contiguous");
   if (!(broadcast_shapes(op, dst.shape(), src.shape()) == dst.shape()))
@@ -246,6 +248,7 @@ Tensor Tensor::contiguous() const {
 }
 
 Tensor Tensor::clone() const {
+  const detail::TraceScope trace("clone", {this});
   const auto& impl = checked();
   Tensor out = empty(impl.shape, impl.dtype, impl.device);
   auto kernel = detail::kernel_for(detail::registry().cast[static_cast<int>(impl.dtype)], "clone", impl.device,

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "data/temp_dir.hpp"
+#include "serialize/file_helpers.hpp"
 #include "eager/eager.hpp"
 #include "eager/io/safetensors.hpp"
 #include "tensor/test_util.hpp"
@@ -36,27 +37,15 @@ using eager::test::MessageContains;
 using eager::test::TempDir;
 namespace fs = std::filesystem;
 
+using eager::test::read_bytes;
+using eager::test::write_bytes;
+
 namespace {
 
 const fs::path kSourceDir = fs::path(EAGER_TEST_SOURCE_DIR);
 const fs::path kFixtures = kSourceDir / "serialize" / "fixtures" / "safetensors";
 constexpr std::array<DType, 6> kAllDTypes = {DType::Bool,  DType::UInt8,   DType::Int32,
                                              DType::Int64, DType::Float32, DType::Float64};
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-void write_bytes(const std::string& path, const std::string& bytes) {
-  // A new file rather than a truncated one: ext4 flushes a file rewritten
-  // after truncation to zero when it is closed (auto_da_alloc), which would
-  // make the corpus tests wait on the disk.
-  fs::remove(path);
-  std::ofstream out(path, std::ios::binary);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  REQUIRE(out.good());
-}
 
 std::string le64(std::uint64_t v) {
   std::string bytes(8, '\0');
@@ -467,10 +456,9 @@ TEST_CASE("safetensors: every validation rule, broken once", "[safetensors]") {
   // Valid corner cases next to the rules: 0-d and empty tensors, empty
   // tensors sharing an offset, a header padded with spaces.
   const std::string path = dir / "good.safetensors";
-  write_bytes(path, safetensors_bytes(object({entry("s", "\"F64\"", "[]", "[0,8]"), entry("e", "\"I32\"", "[0,5]", "[8,8]"),
-                                              entry("f", "\"U8\"", "[0]", "[8,8]")}) +
-                                          "   ",
-                                      le64(0x4004000000000000)));
+  const std::string header = object({entry("s", "\"F64\"", "[]", "[0,8]"), entry("e", "\"I32\"", "[0,5]", "[8,8]"),
+                                      entry("f", "\"U8\"", "[0]", "[8,8]")});
+  write_bytes(path, safetensors_bytes(header + "   ", le64(0x4004000000000000)));
   const SafetensorsFile good(path);
   CHECK(good.tensor("s").item<double>() == 2.5);
   CHECK(good.tensor("e").shape() == Shape{0, 5});
@@ -519,16 +507,10 @@ TEST_CASE("safetensors: random byte changes never crash", "[safetensors]") {
 }
 
 TEST_CASE("safetensors: Python's safetensors reads what eager writes", "[safetensors]") {
-  const char* configured = std::getenv("EAGER_PYTHON");
-  const std::string python = configured ? configured : "/work/tfvenv/bin/python";
-  if (::access(python.c_str(), X_OK) != 0) {
-    WARN("skipped: no Python at " << python << " (set EAGER_PYTHON)");
-    return;
-  }
-  if (std::system((python + " -c 'import safetensors, numpy, ml_dtypes' >/dev/null 2>&1").c_str()) != 0) {
-    WARN("skipped: " << python << " lacks safetensors, numpy or ml_dtypes (pip install safetensors ml_dtypes)");
-    return;
-  }
+  const auto found = eager::test::python_with("/work/tfvenv/bin/python", "safetensors, numpy, ml_dtypes",
+                                              "pip install safetensors ml_dtypes");
+  if (!found) return;
+  const std::string& python = *found;
   TempDir dir;
   const auto i = [](std::size_t n) { return iota_values<std::int64_t>(n, 1, 0); };
   std::vector<bool> bools;
@@ -548,8 +530,8 @@ TEST_CASE("safetensors: Python's safetensors reads what eager writes", "[safeten
                     {"empty", zeros(Shape{3, 0})},
                     {"empty1", zeros(Shape{0}, DType::Int64)}},
                    {{"step", "100"}});
-  const std::string command = python + " " + (kSourceDir.parent_path() / "tools" / "make_safetensors_fixtures.py").string() +
-                              " --check-eager " + dir.path().string() + " 2>&1";
+  const fs::path script = kSourceDir.parent_path() / "tools" / "make_safetensors_fixtures.py";
+  const std::string command = python + " " + script.string() + " --check-eager " + dir.path().string() + " 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   REQUIRE(pipe != nullptr);
   std::string output;

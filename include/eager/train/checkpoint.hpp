@@ -64,7 +64,7 @@ struct RestoreResult {
   std::string path;                  // the file restored from
   std::optional<std::int64_t> step;  // the global step it was saved at, when recorded
   io::Metadata metadata;             // the user's metadata (eager's own keys removed)
-  std::vector<std::string> restored;    // keys restored, in the checkpoint object's order
+  std::vector<std::string> restored;    // keys restored, in file order
   std::vector<std::string> missing;     // keys of the checkpoint object absent from the file (Partial only)
   std::vector<std::string> unexpected;  // keys of the file no variable asked for
   // InvalidArgument listing the unexpected keys when there are any (TF2's
