@@ -122,7 +122,9 @@ void set_thread_name(std::string_view name);
 
 // tf.profiler.experimental.Trace: a user span ("user" category) from
 // construction to destruction, recorded only when a session was running at
-// construction. Spans nest with the ops they enclose:
+// construction. It must end on the thread that began it (one destroyed on
+// another thread is dropped from the trace). Spans nest with the ops they
+// enclose:
 //   for (int step = 0; step < steps; ++step) {
 //     eager::profiler::Annotation annotation("train", step);
 //     ...
@@ -143,6 +145,7 @@ class Annotation {
 
   std::uint64_t session_ = 0;  // 0: not recording
   std::size_t index_ = 0;
+  const void* buffer_ = nullptr;  // the recording thread's
 };
 
 // tf.profiler.experimental.Profile: starts a session on construction and,

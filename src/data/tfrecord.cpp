@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <utility>
 
 #include "eager/error.hpp"
@@ -116,6 +117,19 @@ struct TFRecordWriter::Impl {
     used = 0;
   }
 
+  // Runs a write or flush. After a failure part of the buffer may be on disk,
+  // so writing it again would corrupt the framing: every later write, flush
+  // and the close() throw the first error again, and close() only closes.
+  template <class Fn> void guarded(Fn&& fn) {
+    if (failure) std::rethrow_exception(failure);
+    try {
+      fn();
+    } catch (...) {
+      failure = std::current_exception();
+      throw;
+    }
+  }
+
   // Runs deflate over the pending input with `mode` until it has taken all
   // of it and (for a flush or finish) emitted everything.
   void deflate_pending(int mode) {
@@ -165,6 +179,10 @@ struct TFRecordWriter::Impl {
   }
 
   void close() {
+    if (failure) {
+      ::close(std::exchange(fd, -1));
+      std::rethrow_exception(failure);
+    }
     try {
       if (deflating) deflate_pending(Z_FINISH);
       drain();
@@ -183,6 +201,7 @@ struct TFRecordWriter::Impl {
   bool deflating = false;
   std::unique_ptr<unsigned char[]> buffer;
   std::size_t used = 0;
+  std::exception_ptr failure;  // the first write error, if any
 };
 
 TFRecordWriter::TFRecordWriter(const std::string& path, TFRecordOptions options)
@@ -219,15 +238,17 @@ void TFRecordWriter::write(std::string_view record) {
   store_le32(header + 8, masked_crc32c(header, 8));
   unsigned char footer[kFooterSize];
   store_le32(footer, masked_crc32c(record.data(), record.size()));
-  impl_->put(header, sizeof header);
-  impl_->put(record.data(), record.size());
-  impl_->put(footer, sizeof footer);
+  impl_->guarded([&] {
+    impl_->put(header, sizeof header);
+    impl_->put(record.data(), record.size());
+    impl_->put(footer, sizeof footer);
+  });
 }
 
 void TFRecordWriter::flush() {
   if (!impl_ || impl_->fd < 0)
     throw FailedPrecondition("TFRecordWriter: flush of " + in_quotes(path_) + " after close()");
-  impl_->flush();
+  impl_->guarded([&] { impl_->flush(); });
 }
 
 void TFRecordWriter::close() {

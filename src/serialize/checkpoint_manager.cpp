@@ -63,26 +63,35 @@ CheckpointManager::CheckpointManager(const Checkpoint& checkpoint, std::string d
     throw Unavailable(fmt::format("CheckpointManager: cannot create directory '{}': {}", directory_, error.message()));
   remove_temporary_files();
 
+  // TensorFlow's recovery rules: a clock that went backwards (another
+  // machine, NTP) caps every recovered time at now, and checkpoints without
+  // a time count as saved at the last preservation.
+  const double current = now();
   const auto state = get_checkpoint_state(directory_);
-  last_preserved_timestamp_ = state && state->last_preserved_timestamp ? *state->last_preserved_timestamp : now();
-  if (!state) return;
+  if (!state) {
+    last_preserved_timestamp_ = current;
+    return;
+  }
+  last_preserved_timestamp_ = std::min(state->last_preserved_timestamp.value_or(0.0), current);
   const auto& paths = state->all_model_checkpoint_paths;
   const auto& timestamps = state->all_model_checkpoint_timestamps;
   for (std::size_t i = 0; i < paths.size(); ++i) {
     if (!exists(join(directory_, paths[i]))) continue;
-    // TensorFlow's files may lack timestamps; treat those as saved now.
-    kept_.push_back({paths[i], timestamps.size() == paths.size() ? timestamps[i] : now()});
+    const double saved = timestamps.size() == paths.size() ? timestamps[i] : *last_preserved_timestamp_;
+    kept_.push_back({paths[i], std::min(saved, current)});
   }
 }
 
-// Leftovers of crashed saves: a file that disappears meanwhile (another
-// process cleaning too) is not an error.
+// Leftovers of crashed saves of this manager's files: a file that disappears
+// meanwhile (another process cleaning too) is not an error.
 void CheckpointManager::remove_temporary_files() const {
   std::error_code error;
   for (fs::directory_iterator it(directory_, error), end; !error && it != end; it.increment(error)) {
     const std::string name = it->path().filename().string();
+    const bool ours = name.starts_with("." + options_.checkpoint_name + "-") || name.starts_with(".checkpoint.tmp-");
+    // A live process may be saving into the directory too: its files stay.
     std::error_code ignored;
-    if (io::detail::is_temporary_name(name)) fs::remove(it->path(), ignored);
+    if (ours && io::detail::is_abandoned_temporary(name)) fs::remove(it->path(), ignored);
   }
   if (error)
     throw Unavailable(fmt::format("CheckpointManager: cannot list directory '{}': {}", directory_, error.message()));
@@ -96,29 +105,34 @@ double CheckpointManager::now() const {
 std::string CheckpointManager::save(std::int64_t step) {
   const std::string path = checkpoint_->save(join(directory_, options_.checkpoint_name), step);
   const std::string file_name = fs::path(path).filename().string();
-  std::erase_if(kept_, [&](const Kept& kept) { return kept.file_name == file_name; });
-  kept_.push_back({file_name, now()});
-  apply_retention();
+  std::vector<Kept> kept = kept_;
+  std::erase_if(kept, [&](const Kept& entry) { return entry.file_name == file_name; });
+  kept.push_back({file_name, now()});
+  apply_retention(std::move(kept));
   return path;
 }
 
 // The state file is made durable before anything is deleted, so that it never
-// names a deleted checkpoint as the latest.
-void CheckpointManager::apply_retention() {
+// names a deleted checkpoint as the latest; the manager's own state changes
+// only once the state file is written, so a failed write changes nothing.
+void CheckpointManager::apply_retention(std::vector<Kept> kept) {
+  std::optional<double> last_preserved = last_preserved_timestamp_;
   std::vector<std::string> to_delete;
   if (options_.max_to_keep) {
-    while (kept_.size() > static_cast<std::size_t>(*options_.max_to_keep)) {
-      const Kept oldest = kept_.front();
-      kept_.erase(kept_.begin());
+    while (kept.size() > static_cast<std::size_t>(*options_.max_to_keep)) {
+      const Kept oldest = kept.front();
+      kept.erase(kept.begin());
       const auto every = options_.keep_checkpoint_every_n_hours;
-      if (every && oldest.timestamp - *last_preserved_timestamp_ >= *every * 3600.0) {
-        last_preserved_timestamp_ = oldest.timestamp;
+      if (every && oldest.timestamp - *last_preserved >= *every * 3600.0) {
+        last_preserved = oldest.timestamp;
       } else {
         to_delete.push_back(oldest.file_name);
       }
     }
   }
-  write_state();
+  write_state(kept, last_preserved);
+  kept_ = std::move(kept);
+  last_preserved_timestamp_ = last_preserved;
   for (const std::string& file_name : to_delete) {
     // Housekeeping only: a file someone already removed is not an error.
     std::error_code ignored;
@@ -126,14 +140,14 @@ void CheckpointManager::apply_retention() {
   }
 }
 
-void CheckpointManager::write_state() const {
+void CheckpointManager::write_state(const std::vector<Kept>& kept, std::optional<double> last_preserved) const {
   CheckpointState state;
-  if (!kept_.empty()) state.model_checkpoint_path = kept_.back().file_name;
-  for (const Kept& kept : kept_) {
-    state.all_model_checkpoint_paths.push_back(kept.file_name);
-    state.all_model_checkpoint_timestamps.push_back(kept.timestamp);
+  if (!kept.empty()) state.model_checkpoint_path = kept.back().file_name;
+  for (const Kept& entry : kept) {
+    state.all_model_checkpoint_paths.push_back(entry.file_name);
+    state.all_model_checkpoint_timestamps.push_back(entry.timestamp);
   }
-  state.last_preserved_timestamp = last_preserved_timestamp_;
+  state.last_preserved_timestamp = last_preserved;
   io::write_file(join(directory_, kStateFileName), format_checkpoint_state(state));
 }
 

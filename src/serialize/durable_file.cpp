@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -57,6 +59,15 @@ bool is_temporary_name(std::string_view file_name) {
   return file_name.size() > 1 && file_name.front() == '.' && file_name.find(kTemporaryMarker) != std::string_view::npos;
 }
 
+bool is_abandoned_temporary(std::string_view file_name) {
+  if (!is_temporary_name(file_name)) return false;
+  const std::string_view rest = file_name.substr(file_name.rfind(kTemporaryMarker) + kTemporaryMarker.size());
+  pid_t pid = 0;
+  const auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), pid);
+  if (ec != std::errc() || end == rest.data() || pid <= 0) return true;
+  return ::kill(pid, 0) != 0 && errno == ESRCH;
+}
+
 void sync_directory(const std::string& directory) {
   const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) throw_system_error("cannot open directory", directory, errno);
@@ -71,9 +82,14 @@ void sync_directory(const std::string& directory) {
 DurableFile::DurableFile(std::string path) : path_(std::move(path)) {
   if (path_.empty()) throw InvalidArgument("DurableFile: empty path");
   static std::atomic<std::uint64_t> counter{0};
-  temporary_path_ = parent_directory(path_) + "/." + file_name_of(path_) + std::string(kTemporaryMarker) +
-                    std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
-  fd_ = ::open(temporary_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  // A crashed process with the same pid (a container's PID 1) may have left
+  // the same name behind: try further numbers.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    temporary_path_ = parent_directory(path_) + "/." + file_name_of(path_) + std::string(kTemporaryMarker) +
+                      std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
+    fd_ = ::open(temporary_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd_ >= 0 || errno != EEXIST) break;
+  }
   if (fd_ < 0) {
     if (errno == ENOENT) throw NotFound("cannot write '" + path_ + "': directory does not exist");
     throw_system_error("cannot create a temporary file for", path_, errno);

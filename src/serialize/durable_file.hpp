@@ -51,6 +51,8 @@ class DurableFile {
 // Whether a file name (not a path) is one DurableFile makes for its
 // temporary files.
 bool is_temporary_name(std::string_view file_name);
+// A temporary file whose writing process no longer runs (on this machine).
+bool is_abandoned_temporary(std::string_view file_name);
 
 // fsync of a directory, so that a rename or unlink inside it is durable.
 void sync_directory(const std::string& directory);

@@ -299,15 +299,16 @@ void read_elements(ByteSource& source, StoredType stored, std::int64_t count, vo
 
 std::string shape_text(const std::vector<std::int64_t>& dims) { return Shape(dims).to_string(); }
 
-// The element count of a shape, or nullopt when it exceeds int64.
+// The element count of a shape, or nullopt when the product of its non-zero
+// dimensions exceeds int64: an empty array's strides must fit int64 too.
 std::optional<std::int64_t> element_count(const std::vector<std::int64_t>& dims) {
-  if (std::find(dims.begin(), dims.end(), 0) != dims.end()) return 0;
   std::int64_t count = 1;
   for (std::int64_t d : dims) {
+    if (d == 0) continue;
     if (count > std::numeric_limits<std::int64_t>::max() / d) return std::nullopt;
     count *= d;
   }
-  return count;
+  return std::find(dims.begin(), dims.end(), 0) != dims.end() ? 0 : count;
 }
 
 std::string descr_of(DType dtype) {

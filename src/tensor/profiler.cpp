@@ -230,7 +230,7 @@ OpenSpan begin_event(const char* name, const char* category, const Device* devic
   buffer.events.push_back(RawEvent{name, category, 0, -1, text_begin, buffer.text.size(),
                                    device ? *device : Device(), device != nullptr});
   buffer.events.back().start_ns = now_ns();
-  return {session, buffer.events.size() - 1};
+  return {session, buffer.events.size() - 1, &buffer};
 }
 
 TraceEvent to_trace_event(const RawEvent& raw, const std::string& text, std::int64_t origin_ns,
@@ -417,7 +417,8 @@ OpenSpan begin_span(const char* category, const char* name, const char* suffix) 
 
 void end_span(const OpenSpan& span) noexcept {
   const std::int64_t end = now_ns();
-  if (t_slot_destroyed || !t_slot.buffer) return;
+  // Another thread's index would land on an unrelated event of this one.
+  if (t_slot_destroyed || !t_slot.buffer || t_slot.buffer.get() != span.buffer) return;
   ThreadBuffer& buffer = *t_slot.buffer;
   std::lock_guard lock(buffer.mutex);
   if (buffer.session == span.session && span.index < buffer.events.size()) buffer.events[span.index].end_ns = end;
@@ -463,10 +464,11 @@ void Annotation::begin(std::string_view name, std::vector<std::pair<std::string,
   });
   session_ = span.session;
   index_ = span.index;
+  buffer_ = span.buffer;
 }
 
 Annotation::~Annotation() {
-  if (session_ != 0) detail::end_span({session_, index_});
+  if (session_ != 0) detail::end_span({session_, index_, buffer_});
 }
 
 Profile::Profile(std::string path) : path_(std::move(path)), uncaught_exceptions_(std::uncaught_exceptions()) {

@@ -21,10 +21,11 @@ extern std::atomic<std::uint64_t> running_session;
 inline bool active() { return running_session.load(std::memory_order_relaxed) != 0; }
 
 // A span opened by one of the begin functions: its session (0 when nothing
-// was recorded) and its place in the thread's buffer.
+// was recorded), the buffer of the thread that opened it and its place there.
 struct OpenSpan {
   std::uint64_t session = 0;
   std::size_t index = 0;
+  const void* buffer = nullptr;
 };
 
 // An op on the CPU or device of its first input, with the inputs' dtypes and
@@ -35,7 +36,8 @@ OpenSpan begin_op(const char* op, const std::vector<Tensor>& inputs);
 OpenSpan begin_op(const char* op, const Shape& shape, DType dtype, Device device);
 // A span of another category named name + suffix, without device or args.
 OpenSpan begin_span(const char* category, const char* name, const char* suffix);
-// Closes a span; a span of a session that has ended is dropped.
+// Closes a span; a span of a session that has ended, or closed on another
+// thread than the one that opened it, is dropped.
 void end_span(const OpenSpan& span) noexcept;
 
 class TraceScope {

@@ -22,6 +22,7 @@
 #include "eager/data/tfrecord.hpp"
 #include "eager/error.hpp"
 #include "data/temp_dir.hpp"
+#include "serialize/file_helpers.hpp"
 #include "tensor/test_util.hpp"
 
 using namespace eager;
@@ -421,4 +422,29 @@ TEST_CASE("TFRecordReader: an absurd length is refused before anything is alloca
                                        "': expected 1099511627776 data bytes"));
   // Read as uncompressed, the gzip file is simply corrupt.
   CHECK_THROWS_MATCHES(read_all(gz), DataLoss, MessageContains("length CRC mismatch"));
+}
+
+TEST_CASE("tfrecord: after a write error the writer refuses to write again", "[tfrecord]") {
+  eager::test::TempDir dir;
+  const std::string path = dir / "full.tfrecord";
+  TFRecordWriter writer(path);
+  writer.write("first");
+  writer.flush();
+  {
+    // As a full disk: only 10 more bytes fit, so the flush writes part of
+    // the buffer and fails. Writing that buffer again would duplicate bytes.
+    const eager::test::FileSizeLimit limit(std::filesystem::file_size(path) + 10);
+    writer.write(std::string(100, 'x'));
+    CHECK_THROWS_WITH(writer.flush(), Catch::Contains("cannot write to"));
+    CHECK_THROWS_WITH(writer.write("more"), Catch::Contains("cannot write to"));
+    CHECK_THROWS_WITH(writer.flush(), Catch::Contains("cannot write to"));
+  }
+  CHECK_THROWS_WITH(writer.close(), Catch::Contains("cannot write to"));
+  CHECK_NOTHROW(writer.close());
+  CHECK(std::filesystem::file_size(path) == 4 + 5 + 12 + 10);  // nothing written twice
+  TFRecordReader reader(path);
+  std::string record;
+  REQUIRE(reader.read(record));
+  CHECK(record == "first");
+  CHECK_THROWS_AS(reader.read(record), DataLoss);
 }

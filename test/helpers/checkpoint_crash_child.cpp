@@ -21,8 +21,13 @@ int main(int argc, char** argv) {
   eager::Variable step(eager::scalar(0, eager::DType::Int64), "step", false);
   eager::train::Checkpoint ckpt;
   ckpt.add(variables).add(step);
-  eager::train::CheckpointManager manager(ckpt, argv[1], {.max_to_keep = 3});
+  eager::train::CheckpointManagerOptions options;
+  options.max_to_keep = 3;
+  eager::train::CheckpointManager manager(ckpt, argv[1], options);
   manager.restore_latest();
+  // Tells the test that the saves begin now.
+  std::fputc('r', stdout);
+  std::fflush(stdout);
   for (std::int64_t next = step.value().item<std::int64_t>() + 1;; ++next) {
     for (auto& v : variables) v.assign(static_cast<double>(next));
     step.assign(next);

@@ -2,7 +2,10 @@
 // File and Python helpers shared by the file-format tests (safetensors, npy,
 // TensorBoard events).
 #include <catch2/catch.hpp>
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <cstdlib>
 #include <filesystem>
@@ -45,5 +48,29 @@ inline std::optional<std::string> python_with(const std::string& default_python,
   }
   return python;
 }
+
+// Caps the size of every file this process writes (RLIMIT_FSIZE), so that
+// writes past `bytes` fail with EFBIG, as on a full disk; SIGXFSZ, which
+// would kill the process, is ignored meanwhile.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    REQUIRE(::getrlimit(RLIMIT_FSIZE, &saved_) == 0);
+    previous_handler_ = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit limited = saved_;
+    limited.rlim_cur = bytes;
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &limited) == 0);
+  }
+  ~FileSizeLimit() {
+    ::setrlimit(RLIMIT_FSIZE, &saved_);
+    std::signal(SIGXFSZ, previous_handler_);
+  }
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+ private:
+  rlimit saved_{};
+  void (*previous_handler_)(int) = nullptr;
+};
 
 }  // namespace eager::test

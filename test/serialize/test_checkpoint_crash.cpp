@@ -22,12 +22,26 @@ using namespace eager;
 
 namespace {
 
+// Starts the child and returns once it has restored and is about to save,
+// so that the kill lands in its loop of saves, not in its start-up.
 pid_t spawn_child(const std::string& directory) {
+  int ready[2];
+  REQUIRE(::pipe(ready) == 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, ready[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, ready[0]);
   std::string program = EAGER_CRASH_CHILD;
   std::vector<char*> argv{program.data(), const_cast<char*>(directory.c_str()), nullptr};
   pid_t pid = 0;
-  const int rc = posix_spawn(&pid, program.c_str(), nullptr, nullptr, argv.data(), environ);
+  const int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(ready[1]);
   REQUIRE(rc == 0);
+  char byte = 0;
+  const ssize_t n = ::read(ready[0], &byte, 1);
+  ::close(ready[0]);
+  REQUIRE(n == 1);
   return pid;
 }
 
@@ -58,8 +72,8 @@ TEST_CASE("checkpoint crash: a save killed at any moment leaves the latest check
   eager::test::TempDir dir;
   const std::string directory = dir.path().string();
   std::mt19937 rng(12345);
-  // Up to a few saves' time: kills land before, inside and between saves.
-  std::uniform_int_distribution<int> delay_us(0, 40000);
+  // Up to a few saves' time: kills land inside and between saves.
+  std::uniform_int_distribution<int> delay_us(0, 30000);
   constexpr int kKills = 200;
   std::int64_t last_step = 0;
   int progressed = 0;
@@ -69,8 +83,9 @@ TEST_CASE("checkpoint crash: a save killed at any moment leaves the latest check
     ::kill(child, SIGKILL);
     int status = 0;
     REQUIRE(::waitpid(child, &status, 0) == child);
-    // A child that exited by itself failed (it only ever stops when killed).
+    // A child that stopped otherwise failed (it only ever stops when killed).
     REQUIRE(WIFSIGNALED(status));
+    REQUIRE(WTERMSIG(status) == SIGKILL);
     const std::int64_t step = check_latest(directory);
     CHECK(step >= last_step);
     if (step > last_step) ++progressed;

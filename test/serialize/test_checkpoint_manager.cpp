@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -137,11 +138,17 @@ TEST_CASE("checkpoint manager: leftovers of a crashed save are ignored and clean
     CheckpointManager manager(ckpt, dir.path().string());
     manager.save(1);
   }
-  dir.file(".ckpt-2.safetensors.tmp-123-0", "half a checkpoint");
-  dir.file(".checkpoint.tmp-123-1", "model_checkpoint_path: \"ckpt-2.safe");
+  // Left by a process that no longer runs (no pid is that large) ...
+  dir.file(".ckpt-2.safetensors.tmp-999999999-0", "half a checkpoint");
+  dir.file(".checkpoint.tmp-999999999-1", "model_checkpoint_path: \"ckpt-2.safe");
+  // ... by this process, still running, and a file that is not the manager's.
+  const std::string live = ".ckpt-3.safetensors.tmp-" + std::to_string(::getpid()) + "-77";
+  dir.file(live, "being written");
+  dir.file(".notes.tmp-999999999-0", "someone else's");
   CHECK(train::latest_checkpoint(dir.path().string()) == dir / "ckpt-1.safetensors");
   CheckpointManager reopened(ckpt, dir.path().string());
-  CHECK(file_names(dir) == std::vector<std::string>{"checkpoint", "ckpt-1.safetensors"});
+  CHECK(file_names(dir) ==
+        std::vector<std::string>{live, ".notes.tmp-999999999-0", "checkpoint", "ckpt-1.safetensors"});
 }
 
 TEST_CASE("checkpoint state: TensorFlow's files parse; bad ones fail with the line", "[checkpoint_manager]") {
@@ -182,4 +189,42 @@ TEST_CASE("checkpoint state: missing files give no latest checkpoint", "[checkpo
   CHECK_FALSE(train::latest_checkpoint(dir.path().string()));
   dir.file("ckpt-9.safetensors", "");
   CHECK(train::latest_checkpoint(dir.path().string()) == dir / "ckpt-9.safetensors");
+}
+
+TEST_CASE("checkpoint manager: recovery caps future times at now, as TensorFlow does", "[checkpoint_manager]") {
+  TempDir dir;
+  Variable v(scalar(0.0f), "v");
+  train::Checkpoint ckpt;
+  ckpt.add(v);
+  dir.file("ckpt-1.safetensors", "");
+  dir.file("ckpt-2.safetensors", "");
+  dir.file("checkpoint",
+           "model_checkpoint_path: \"ckpt-2.safetensors\"\n"
+           "all_model_checkpoint_paths: \"ckpt-1.safetensors\"\n"
+           "all_model_checkpoint_paths: \"ckpt-2.safetensors\"\n"
+           "all_model_checkpoint_timestamps: 500\n"
+           "all_model_checkpoint_timestamps: 99999\n"
+           "last_preserved_timestamp: 88888\n");
+  FakeClock clock;  // 1000: the file's later times came from a clock ahead of this one
+  CheckpointManager manager(ckpt, dir.path().string(), {.max_to_keep = 3, .clock = clock.function()});
+  manager.save(3);
+  const auto state = train::get_checkpoint_state(dir.path().string());
+  REQUIRE(state);
+  CHECK(state->all_model_checkpoint_timestamps == std::vector<double>{500, 1000, 1000});
+  CHECK(state->last_preserved_timestamp == 1000.0);
+}
+
+TEST_CASE("checkpoint manager: a failed state write changes nothing", "[checkpoint_manager]") {
+  TempDir dir;
+  Variable v(scalar(0.0f), "v");
+  train::Checkpoint ckpt;
+  ckpt.add(v);
+  CheckpointManager manager(ckpt, dir.path().string(), {.max_to_keep = 1});
+  manager.save(1);
+  // The state file cannot be renamed into place: a directory holds its name.
+  fs::remove(dir / "checkpoint");
+  fs::create_directory(dir / "checkpoint");
+  CHECK_THROWS(manager.save(2));
+  CHECK(manager.checkpoints() == std::vector<std::string>{dir / "ckpt-1.safetensors"});
+  CHECK(fs::exists(dir / "ckpt-1.safetensors"));
 }

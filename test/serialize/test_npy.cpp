@@ -449,6 +449,8 @@ TEST_CASE("npy: each header rule broken once gives its own message", "[npy]") {
       {"int64 dimension", npy_file(header_dict("<f4", "(9223372036854775808,)"), data), "exceeds the int64 range"},
       {"element count", npy_file(header_dict("<f4", "(4294967296, 4294967296)"), data),
        "more elements than fit in int64"},
+      {"empty with huge strides", npy_file(header_dict("<f4", "(0, 4611686018427387904, 4611686018427387904)"), ""),
+       "more elements than fit in int64"},
       {"Python 2 long in 3.0", npy_file(header_dict("<f4", "(2L, 3L)"), data, 3), "expected ',' or ')'"},
       {"descr kind", npy_file(header_dict("<g4", "(2, 3)"), data), "not a NumPy numeric type eager knows"},
       {"descr order", npy_file(header_dict("f4", "(2, 3)"), data), "is not a NumPy type string"},

@@ -37,6 +37,7 @@
 #include "eager/summary.hpp"
 #include "event.pb.h"
 #include "serialize/png.hpp"
+#include "serialize/file_helpers.hpp"
 #include "serialize/summary_values.hpp"
 #include "tensor/test_util.hpp"
 
@@ -47,6 +48,8 @@ using eager::test::MessageContains;
 using eager::test::TempDir;
 namespace fs = std::filesystem;
 namespace pb = google::protobuf;
+
+using eager::test::FileSizeLimit;
 
 namespace {
 
@@ -554,30 +557,6 @@ TEST_CASE("summary: records reach the file past max_queue, at flush, close and d
   CHECK(moved.path().find(dir.path().string()) == 0);
 }
 
-// Caps the size of every file this process writes (RLIMIT_FSIZE), so that
-// writes past `bytes` fail with EFBIG, as on a full disk; SIGXFSZ, which
-// would kill the process, is ignored meanwhile.
-class FileSizeLimit {
- public:
-  explicit FileSizeLimit(rlim_t bytes) {
-    REQUIRE(::getrlimit(RLIMIT_FSIZE, &saved_) == 0);
-    previous_handler_ = std::signal(SIGXFSZ, SIG_IGN);
-    rlimit limited = saved_;
-    limited.rlim_cur = bytes;
-    REQUIRE(::setrlimit(RLIMIT_FSIZE, &limited) == 0);
-  }
-  ~FileSizeLimit() {
-    ::setrlimit(RLIMIT_FSIZE, &saved_);
-    std::signal(SIGXFSZ, previous_handler_);
-  }
-  FileSizeLimit(const FileSizeLimit&) = delete;
-  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
-
- private:
-  rlimit saved_{};
-  void (*previous_handler_)(int) = nullptr;
-};
-
 TEST_CASE("summary: a write error breaks the writer and is reported", "[summary]") {
   TempDir dir;
   FileWriterOptions options = fixed_options();
@@ -603,31 +582,48 @@ TEST_CASE("summary: a write error breaks the writer and is reported", "[summary]
     CHECK_THROWS_MATCHES([&] { while (reader.read(record)) ++complete; }(), DataLoss, MessageContains("truncated"));
     CHECK(complete == records_before + 1);
   }
-  SECTION("met by the background thread: the next call throws it, or close()") {
+  SECTION("met by the background thread: the next calls throw it") {
     options.max_queue = 1000;
     options.flush_secs = 0.01;
     FileWriter writer(dir.path().string(), options);
     FileSizeLimit limit(fs::file_size(writer.path()) + 100);
     writer.text("t", std::string(200, 'x'), 1);
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    CHECK_THROWS_AS(writer.close(), DataLoss);
-    CHECK_NOTHROW(writer.close());
+    // Only the timer flushes here (max_queue is far away): a later call that
+    // does not flush itself throws once the background thread has met the error.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    bool thrown = false;
+    for (int step = 2; !thrown && std::chrono::steady_clock::now() < deadline; ++step) {
+      try {
+        writer.scalar("s", 1, step);
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      } catch (const DataLoss&) {
+        thrown = true;
+      }
+    }
+    CHECK(thrown);
+    CHECK_THROWS_AS(writer.scalar("s", 1, 0), DataLoss);
+    CHECK_NOTHROW(writer.close());  // the error has been reported
   }
 }
 
 TEST_CASE("summary: the background thread flushes every flush_secs", "[summary]") {
   TempDir dir;
   FileWriterOptions options = fixed_options();
-  options.flush_secs = 2.0;
-  // The timer counts from the flush at construction, so from `start` on.
-  const auto start = std::chrono::steady_clock::now();
+  options.flush_secs = 0.3;
   FileWriter writer(dir.path().string(), options);
+  // The record waits in the queue (max_queue is 10) until the timer fires:
+  // no sooner than flush_secs after it was written, and without any call.
+  const auto written = std::chrono::steady_clock::now();
   writer.scalar("a", 1, 1);
-  CHECK(read_records(writer.path()).size() == 1);
-  while (read_records(writer.path()).size() < 2 && std::chrono::steady_clock::now() - start < std::chrono::seconds(20))
+  std::size_t records = read_records(writer.path()).size();
+  const auto first_read = std::chrono::steady_clock::now();
+  if (first_read - written < std::chrono::milliseconds(300)) CHECK(records == 1);
+  while (records < 2 && std::chrono::steady_clock::now() - written < std::chrono::seconds(20)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  CHECK(read_records(writer.path()).size() == 2);
-  CHECK(std::chrono::steady_clock::now() - start >= std::chrono::seconds(2));
+    records = read_records(writer.path()).size();
+  }
+  CHECK(records == 2);
+  CHECK(std::chrono::steady_clock::now() - written >= std::chrono::milliseconds(300));
 }
 
 TEST_CASE("summary: several threads can log at once", "[summary]") {

@@ -66,7 +66,10 @@ class TFRecordWriter {
 
   // Flushes, ends the compressed stream if any, and closes the file. Reports
   // the errors flush() does; later calls do nothing. After an error the file
-  // is closed all the same and its contents are undefined.
+  // is closed all the same and its contents are undefined. After any write
+  // or flush error, later writes and flushes and the next close() throw that
+  // error again without writing (part of the buffer may be on disk; writing
+  // it again would corrupt the file).
   void close();
 
   const std::string& path() const { return path_; }

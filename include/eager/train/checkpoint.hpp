@@ -109,10 +109,13 @@ class Checkpoint {
   std::string save(const std::string& prefix, const Variable& step) const;
 
   // Restores from a file written by save() (or any safetensors file). `path`
-  // may omit the ".safetensors" extension. The file is validated and every
-  // shape is checked before any variable changes (InvalidArgument naming the
-  // key and both shapes; stored dtypes are converted with cast()'s rules);
-  // DataLoss for a damaged file, NotFound when it does not exist.
+  // may omit the ".safetensors" extension. The file's header and every shape
+  // are checked before any variable changes (InvalidArgument naming the key
+  // and both shapes; stored dtypes are converted with cast()'s rules);
+  // DataLoss for a damaged file, NotFound when it does not exist. Variables
+  // are then read in place: an I/O error midway (a failing disk, a file
+  // truncated in place by another program) throws DataLoss with the
+  // variables read so far already changed.
   RestoreResult restore(const std::string& path, RestoreMode mode = RestoreMode::Strict) const;
 
  private:

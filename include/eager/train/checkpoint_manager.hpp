@@ -21,8 +21,10 @@
 // Crash safety. save() writes the checkpoint durably, then the state file
 // durably (both by rename), and only then deletes checkpoints that fell out
 // of the window. A crash at any moment leaves the state file naming complete
-// checkpoints only. Temporary files left by a crash are ignored by readers and
-// deleted by the next CheckpointManager opened on the directory.
+// checkpoints only. Temporary files left by a crashed process are ignored by
+// readers and deleted by the next CheckpointManager opened on the directory
+// (those of a process still running are left alone). One directory is meant
+// for one writing manager at a time.
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -74,7 +76,9 @@ class CheckpointManager {
  public:
   // Creates `directory` when missing. Picks up the checkpoints named by an
   // existing state file (those whose files still exist), so a restarted run
-  // continues its window, and deletes temporary files a crashed save left
+  // continues its window, with TensorFlow's rules (times later than now are
+  // capped at now; a missing time counts as the last preservation), and
+  // deletes this manager's temporary files that crashed processes left
   // behind. `checkpoint` must outlive the manager.
   CheckpointManager(const Checkpoint& checkpoint, std::string directory, CheckpointManagerOptions options = {});
 
@@ -100,8 +104,8 @@ class CheckpointManager {
     double timestamp;
   };
   void remove_temporary_files() const;
-  void write_state() const;
-  void apply_retention();
+  void write_state(const std::vector<Kept>& kept, std::optional<double> last_preserved) const;
+  void apply_retention(std::vector<Kept> kept);
   double now() const;
 
   const Checkpoint* checkpoint_;
