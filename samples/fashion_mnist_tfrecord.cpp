@@ -27,8 +27,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
-#include <exception>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -251,10 +249,5 @@ int run(const Options& options) {
 
 int main(int argc, char** argv) {
   const Options options = parse_options(argc, argv);
-  try {
-    return run(options);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "fashion_mnist_tfrecord: %s\n", e.what());
-    return 1;
-  }
+  return samples::run_guarded("fashion_mnist_tfrecord", [&] { return run(options); });
 }

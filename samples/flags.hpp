@@ -7,6 +7,7 @@
 //   flags.parse(argc, argv);
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <functional>
 #include <string>
 #include <type_traits>
@@ -82,5 +83,15 @@ class Flags {
   std::string description_;
   std::vector<Flag> flags_;
 };
+
+// Runs a sample's body; an exception becomes a message and exit status 1.
+template <class Fn> int run_guarded(const char* program, Fn&& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", program, e.what());
+    return 1;
+  }
+}
 
 }  // namespace samples

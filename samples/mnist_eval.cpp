@@ -11,7 +11,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <exception>
 #include <string>
 #include <thread>
 
@@ -91,10 +90,5 @@ int run(const Options& options) {
 
 int main(int argc, char** argv) {
   const Options options = parse_options(argc, argv);
-  try {
-    return run(options);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "mnist_eval: %s\n", e.what());
-    return 1;
-  }
+  return samples::run_guarded("mnist_eval", [&] { return run(options); });
 }

@@ -12,7 +12,6 @@
 // tells mnist_eval to stop. View the logs with `tensorboard --logdir DIR`.
 #include <cstdint>
 #include <cstdio>
-#include <exception>
 #include <string>
 
 #include "eager/eager.hpp"
@@ -134,10 +133,5 @@ int run(const Options& options) {
 
 int main(int argc, char** argv) {
   const Options options = parse_options(argc, argv);
-  try {
-    return run(options);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "mnist_train: %s\n", e.what());
-    return 1;
-  }
+  return samples::run_guarded("mnist_train", [&] { return run(options); });
 }
