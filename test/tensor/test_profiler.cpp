@@ -282,10 +282,11 @@ TEST_CASE("profiler: sessions start and stop while other threads run ops", "[pro
         finished[i].fetch_add(1);
       }
     });
-  // Waits until every thread has finished kOps more ops, which are then recorded.
+  // Waits until every thread has finished kOps more ops, which are then
+  // recorded: one more, since the op in flight at start() began before it.
   const auto wait_for_ops = [&] {
     int target[kThreads];
-    for (int i = 0; i < kThreads; ++i) target[i] = finished[i].load() + kOps;
+    for (int i = 0; i < kThreads; ++i) target[i] = finished[i].load() + kOps + 1;
     for (int i = 0; i < kThreads; ++i)
       while (finished[i].load() < target[i]) std::this_thread::yield();
   };
