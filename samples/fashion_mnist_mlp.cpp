@@ -29,10 +29,6 @@
 
 namespace {
 
-constexpr double kLearningRateDecay = 0.99;
-constexpr double kRegularizationRate = 1e-4;
-constexpr double kMovingAverageDecay = 0.99;
-
 struct Options {
   std::int64_t steps = 10000;
   std::int64_t batch_size = 100;
@@ -107,10 +103,10 @@ int run(const Options& options) {
   const std::vector<eager::Variable> variables = model.trainable_variables();
   const std::int64_t steps_per_epoch = train.size() / options.batch_size;
   eager::optimizers::SGD sgd(
-      eager::schedules::ExponentialDecay{options.learning_rate, steps_per_epoch, kLearningRateDecay, true});
-  eager::ExponentialMovingAverage ema(kMovingAverageDecay, sgd.iterations());
+      eager::schedules::ExponentialDecay{options.learning_rate, steps_per_epoch, mnist::kLearningRateDecay, true});
+  eager::ExponentialMovingAverage ema(mnist::kMovingAverageDecay, sgd.iterations());
   ema.apply(variables);
-  const auto regularizer = eager::regularizers::l2_regularizer(kRegularizationRate);
+  const auto regularizer = eager::regularizers::l2_regularizer(mnist::kRegularizationRate);
 
   Progress progress(options.steps);
   eager::Tensor order;

@@ -47,9 +47,6 @@ namespace {
 constexpr std::int64_t kPixels = 784;
 constexpr std::int64_t kShuffleBuffer = 10000;  // the seed's shuffle_buffer
 constexpr std::int64_t kTestBatch = 1000;
-constexpr double kLearningRateDecay = 0.99;
-constexpr double kRegularizationRate = 1e-4;
-constexpr double kMovingAverageDecay = 0.99;
 
 struct Options {
   std::string data_dir = "/usr/share/datasets/fashion-mnist";
@@ -194,10 +191,10 @@ int run(const Options& options) {
   const std::vector<eager::Variable> variables = model.trainable_variables();
   const std::int64_t steps_per_epoch = train_size / options.batch_size;
   eager::optimizers::SGD sgd(
-      eager::schedules::ExponentialDecay{options.learning_rate, steps_per_epoch, kLearningRateDecay, true});
-  eager::ExponentialMovingAverage ema(kMovingAverageDecay, sgd.iterations());
+      eager::schedules::ExponentialDecay{options.learning_rate, steps_per_epoch, mnist::kLearningRateDecay, true});
+  eager::ExponentialMovingAverage ema(mnist::kMovingAverageDecay, sgd.iterations());
   ema.apply(variables);
-  const auto regularizer = eager::regularizers::l2_regularizer(kRegularizationRate);
+  const auto regularizer = eager::regularizers::l2_regularizer(mnist::kRegularizationRate);
 
   start = std::chrono::steady_clock::now();
   auto batches = train.make_iterator({.collect_stats = options.stats});

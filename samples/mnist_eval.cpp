@@ -21,8 +21,6 @@
 
 namespace {
 
-constexpr double kMovingAverageDecay = 0.99;
-
 struct Options {
   std::string model_dir = "MNIST_model";
   std::string data_dir = "/usr/share/datasets/fashion-mnist";
@@ -49,7 +47,7 @@ int run(const Options& options) {
   mnist::Mlp model;
   // Maps "mlp/layer1/weights/ExponentialMovingAverage" -> the model's own
   // "mlp/layer1/weights", and so on: restoring loads the averages.
-  const eager::ExponentialMovingAverage ema(kMovingAverageDecay);
+  const eager::ExponentialMovingAverage ema(mnist::kMovingAverageDecay);
   const eager::train::Checkpoint averages(ema.variables_to_restore(model.variables()));
 
   using Clock = std::chrono::steady_clock;

@@ -15,6 +15,10 @@ constexpr std::int64_t kInputNode = 784;
 constexpr std::int64_t kLayer1Node = 500;
 constexpr std::int64_t kOutputNode = 10;
 constexpr std::int64_t kValidationSize = 5000;  // held out of the training images, as the seed's input_data does
+// The seed's training constants (mnist_train.py), which the evaluator shares.
+constexpr double kLearningRateDecay = 0.99;
+constexpr double kRegularizationRate = 1e-4;
+constexpr double kMovingAverageDecay = 0.99;
 
 class Mlp : public eager::Module {
  public:

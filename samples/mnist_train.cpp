@@ -23,11 +23,6 @@
 
 namespace {
 
-// The seed's constants.
-constexpr double kLearningRateDecay = 0.99;
-constexpr double kRegularizationRate = 1e-4;
-constexpr double kMovingAverageDecay = 0.99;
-
 struct Options {
   std::int64_t steps = 30000;
   std::int64_t save_every = 1000;
@@ -69,10 +64,10 @@ int run(const Options& options) {
   const std::vector<eager::Variable> variables = model.trainable_variables();
   const std::int64_t steps_per_epoch = train.size() / options.batch_size;
   eager::optimizers::SGD sgd(
-      eager::schedules::ExponentialDecay{options.learning_rate, steps_per_epoch, kLearningRateDecay, true});
-  eager::ExponentialMovingAverage ema(kMovingAverageDecay, sgd.iterations());
+      eager::schedules::ExponentialDecay{options.learning_rate, steps_per_epoch, mnist::kLearningRateDecay, true});
+  eager::ExponentialMovingAverage ema(mnist::kMovingAverageDecay, sgd.iterations());
   ema.apply(variables);
-  const auto regularizer = eager::regularizers::l2_regularizer(kRegularizationRate);
+  const auto regularizer = eager::regularizers::l2_regularizer(mnist::kRegularizationRate);
 
   // The model, the global step (the optimizer's iterations) and the averages.
   eager::train::Checkpoint checkpoint;
