@@ -3,9 +3,11 @@
 // TensorBoard events).
 #include <catch2/catch.hpp>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdio>
 
 #include <cstdlib>
 #include <filesystem>
@@ -29,6 +31,21 @@ inline void write_bytes(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   REQUIRE(out.good());
+}
+
+// Runs a shell command (stderr joined to stdout), checks that it exited
+// with status 0, and returns what it printed.
+inline std::string run_successfully(const std::string& command) {
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string output;
+  char buffer[4096];
+  while (const std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+  const int status = ::pclose(pipe);
+  INFO(output);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  return output;
 }
 
 // The Python for an optional cross-check: $EAGER_PYTHON, else `default_python`,

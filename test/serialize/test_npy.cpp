@@ -361,16 +361,9 @@ TEST_CASE("npy: NumPy reads what eager writes", "[npy]") {
   write_archive(dir / "zip64_deflated.npz", members, io::detail::ZipMethod::Deflated, true);
 
   const std::string command = python + " " + (kSourceDir.parent_path() / "tools" / "make_npy_fixtures.py").string() +
-                              " --check-eager " + dir.path().string() + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string output;
-  char buffer[4096];
-  while (const std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  const int status = ::pclose(pipe);
+                              " --check-eager " + dir.path().string();
+  const std::string output = eager::test::run_successfully(command);
   INFO(output);
-  CHECK(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
   CHECK(output.find("DIFFERENT") == std::string::npos);
   CHECK(output.ends_with("all equal\n"));
 }

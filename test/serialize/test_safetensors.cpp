@@ -531,15 +531,8 @@ TEST_CASE("safetensors: Python's safetensors reads what eager writes", "[safeten
                     {"empty1", zeros(Shape{0}, DType::Int64)}},
                    {{"step", "100"}});
   const fs::path script = kSourceDir.parent_path() / "tools" / "make_safetensors_fixtures.py";
-  const std::string command = python + " " + script.string() + " --check-eager " + dir.path().string() + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string output;
-  char buffer[4096];
-  while (const std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  const int status = ::pclose(pipe);
+  const std::string command = python + " " + script.string() + " --check-eager " + dir.path().string();
+  const std::string output = eager::test::run_successfully(command);
   INFO(output);
-  CHECK(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
   CHECK(output == "ok\n");
 }

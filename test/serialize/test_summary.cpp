@@ -50,6 +50,7 @@ namespace fs = std::filesystem;
 namespace pb = google::protobuf;
 
 using eager::test::FileSizeLimit;
+using eager::test::read_bytes;
 
 namespace {
 
@@ -58,10 +59,6 @@ const fs::path kFixtureDir = kSourceDir / "serialize" / "fixtures" / "events";
 const std::string kFixtureName = "events.out.tfevents.1700000000.fixture-host.4242.0.v2";
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 std::vector<std::string> read_records(const std::string& path) {
   data::TFRecordReader reader(path);
@@ -716,16 +713,10 @@ TEST_CASE("summary: regenerate the committed fixture", "[.summary-fixture]") {
 }
 
 TEST_CASE("summary: TensorBoard's reader shows what eager wrote", "[summary]") {
-  const char* configured = std::getenv("EAGER_PYTHON");
-  const std::string python = configured ? configured : "/work/tfvenv/bin/python";
-  if (::access(python.c_str(), X_OK) != 0) {
-    WARN("skipped: no Python at " << python << " (set EAGER_PYTHON)");
-    return;
-  }
-  if (std::system((python + " -c 'import tensorboard, PIL' >/dev/null 2>&1").c_str()) != 0) {
-    WARN("skipped: " << python << " lacks tensorboard or pillow (pip install tensorboard pillow)");
-    return;
-  }
+  const auto found =
+      eager::test::python_with("/work/tfvenv/bin/python", "tensorboard, PIL", "pip install tensorboard pillow");
+  if (!found) return;
+  const std::string& python = *found;
   // A fresh file (the real clock, host and process) from the fixture's calls
   // must show exactly what the committed expectation lists.
   TempDir dir;
@@ -736,15 +727,8 @@ TEST_CASE("summary: TensorBoard's reader shows what eager wrote", "[summary]") {
     path = writer.path();
   }
   const std::string command = python + " " + (kSourceDir.parent_path() / "tools" / "check_event_file.py").string() +
-                              " " + path + " --expect " + (kFixtureDir / "expected.txt").string() + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string output;
-  char buffer[4096];
-  while (const std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  const int status = ::pclose(pipe);
+                              " " + path + " --expect " + (kFixtureDir / "expected.txt").string();
+  const std::string output = eager::test::run_successfully(command);
   INFO(output);
-  CHECK(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
   CHECK(output.find("scalars . loss step 1 value 1.25") != std::string::npos);
 }
