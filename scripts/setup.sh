@@ -7,6 +7,7 @@ packages=(
   cmake ninja-build g++ pkg-config ccache
   libxtensor-dev libxsimd-dev libfmt-dev libopenblas-dev zlib1g-dev
   libprotobuf-dev protobuf-compiler nlohmann-json3-dev
+  libjpeg62-turbo-dev libturbojpeg0-dev
   catch2 dataset-fashion-mnist
 )
 
