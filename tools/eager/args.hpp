@@ -37,6 +37,9 @@ class ParsedArgs {
   std::optional<std::string> value(std::string_view name) const;
   // Every value of `name`, in the order given.
   std::vector<std::string> values(std::string_view name) const;
+  // Every option with its value ("" for flags), in command-line order: for
+  // commands whose options are steps applied in the order given.
+  const std::vector<std::pair<std::string, std::string>>& in_order() const { return options_; }
 
   void add(std::string_view name, std::string value) { options_.emplace_back(name, std::move(value)); }
 

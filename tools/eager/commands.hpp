@@ -34,6 +34,9 @@ extern const Command kInspectCommand;
 // eager tfrecord FILE...: counts, validates or prints the records of TFRecord files.
 extern const Command kTFRecordCommand;
 
+// eager image FILE...: prints JPEG shapes, or applies a chain of tf.image ops and writes the results.
+extern const Command kImageCommand;
+
 // Writes "eager <command>: <message>" and a newline to stderr, after what is
 // pending on stdout.
 void print_error(std::string_view command, std::string_view message);

@@ -17,11 +17,11 @@
 namespace eager::cli {
 namespace {
 
-const Command* const kCommands[] = {&kInspectCommand, &kTFRecordCommand};
+const Command* const kCommands[] = {&kInspectCommand, &kTFRecordCommand, &kImageCommand};
 
 void print_overview(std::ostream& out) {
   out << "usage: eager <command> [options]\n\n"
-         "Inspect the files eager and TensorFlow write.\n\n"
+         "Inspect the files eager and TensorFlow write; try image preprocessing.\n\n"
          "commands:\n";
   std::size_t width = 0;
   for (const Command* command : kCommands) width = std::max(width, command->name.size());

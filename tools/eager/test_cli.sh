@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Tests of the `eager` command-line tool (ctest label "cli"):
 #   bash tools/eager/test_cli.sh path/to/eager path/to/source/tree
-# Runs the tool on the committed TFRecord and NumPy fixtures and on small
-# files written here into a temporary directory (a safetensors checkpoint and
-# a .npy file spelled out byte by byte, damaged copies made with head and dd),
+# Runs the tool on the committed TFRecord and NumPy fixtures, on the test
+# photos and on small files written here into a temporary directory (a
+# safetensors checkpoint and a .npy file spelled out byte by byte, damaged
+# copies made with head and dd),
 # and checks exit statuses and what is printed. Prints every failed check and
 # exits 1 if there was one.
 set -u
@@ -73,6 +74,7 @@ expect_err "usage: eager <command>"
 run 0 --help
 expect_out "^  inspect "
 expect_out "^  tfrecord "
+expect_out "^  image "
 run 2 frobnicate
 expect_err "unknown command 'frobnicate'"
 run 0 help tfrecord
@@ -255,6 +257,59 @@ if [[ -f $npy_fixtures/arrays.npz ]]; then
 else
   echo "skipped: the .npz checks ($npy_fixtures/arrays.npz is missing)"
 fi
+
+# ---- image -----------------------------------------------------------------
+photos=$source_dir/test/image/photos
+run 0 image "$photos/chelsea.jpg" "$photos/coffee.jpg"
+expect_out "chelsea\.jpg: 300x451x3$"
+expect_out "coffee\.jpg: 400x600x3$"
+
+run 0 image "$photos/chelsea.jpg" --resize 224x224 --method bicubic --adjust-hue 0.1 -o "$work/out.jpg"
+expect_out "chelsea\.jpg -> .*out\.jpg \(224x224x3\)$"
+run 0 image "$work/out.jpg"
+expect_out "out\.jpg: 224x224x3$"
+
+# Steps apply in command-line order: crop then transpose, not the reverse.
+run 0 image "$photos/chelsea.jpg" --crop 0,0,100,200 --transpose
+expect_out "chelsea\.jpg: 300x451x3 -> 200x100x3$"
+run 0 image "$photos/chelsea.jpg" --central-crop 0.5 --rot90 1 --grayscale --resize-with-pad 64x64
+expect_out "-> 64x64x1$"
+run 0 image "$photos/chelsea.jpg" --resize 100x100 --preserve-aspect-ratio --ratio 2
+expect_out "150x226x3 -> 66x100x3$"
+
+# Seeded random steps repeat; the .npy output keeps the float values.
+run 0 image "$photos/coffee.jpg" --seed 7 --distorted-crop 0.3 --random-hue 0.2 --standardize -o "$work/a.npy"
+run 0 image "$photos/coffee.jpg" --seed 7 --distorted-crop 0.3 --random-hue 0.2 --standardize -o "$work/b.npy"
+checks=$((checks + 1))
+cmp -s "$work/a.npy" "$work/b.npy" || fail "the same --seed gave different results"
+run 0 inspect "$work/a.npy"
+expect_out "^float32 "
+
+mkdir "$work/outdir"
+run 0 image "$photos/chelsea.jpg" "$photos/coffee.jpg" --flip-left-right -o "$work/outdir"
+checks=$((checks + 1))
+[[ -f $work/outdir/chelsea.jpg && -f $work/outdir/coffee.jpg ]] || fail "expected both outputs in the directory"
+
+run 2 image
+expect_err "expected at least one JPEG file"
+run 2 image "$photos/chelsea.jpg" --resize 224
+expect_err "--resize: expected HEIGHTxWIDTH, got '224'"
+run 2 image "$photos/chelsea.jpg" --resize 2x2 --method fancy
+expect_err "--method: "
+run 2 image "$photos/chelsea.jpg" "$photos/coffee.jpg" --flip-up-down -o "$work/one.jpg"
+expect_err "must be an existing directory"
+run 2 image "$photos/chelsea.jpg" --flip-up-down -o "$work/out.png"
+expect_err "must end in \.jpg, \.jpeg or \.npy"
+run 1 image "$photos/chelsea.jpg" --crop 0,0,1000,10
+expect_err "^eager image: .*chelsea\.jpg: --crop 0,0,1000,10: "
+head -c 5000 "$photos/chelsea.jpg" >"$work/truncated.jpg"
+run 1 image "$work/truncated.jpg" --flip-up-down
+expect_err "^eager image: "
+printf 'not a jpeg' >"$work/text.jpg"
+run 1 image "$work/text.jpg"
+expect_err "^eager image: "
+run 1 image "$work/missing.jpg"
+expect_err "^eager image: .*missing\.jpg"
 
 echo "$checks checks, $failures failed"
 [[ $failures -eq 0 ]]
