@@ -325,6 +325,16 @@ void write_result(const Tensor& result, const std::string& path, const Settings&
   io::write_file(path, image::encode_jpeg(pixels, s.encode));
 }
 
+// The library's messages name the function, not the file; with several
+// inputs the user needs both.
+template <class Fn> Tensor naming_file(const std::string& path, Fn&& fn) {
+  try {
+    return fn();
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": " + e.what());
+  }
+}
+
 int run(const ParsedArgs& args) {
   if (args.positionals.empty()) throw UsageError("expected at least one JPEG file");
   const Settings settings = parse_settings(args);
@@ -344,10 +354,11 @@ int run(const ParsedArgs& args) {
   for (const std::string& path : args.positionals) {
     const std::string bytes = io::read_file(path);
     if (steps.empty() && !settings.output) {
-      fmt::print("{}: {}\n", path, shape_text(Shape(image::extract_jpeg_shape(bytes).to_vector<std::int64_t>())));
+      const Tensor shape = naming_file(path, [&] { return image::extract_jpeg_shape(bytes); });
+      fmt::print("{}: {}\n", path, shape_text(Shape(shape.to_vector<std::int64_t>())));
       continue;
     }
-    const Tensor decoded = image::decode_jpeg(bytes, settings.decode);
+    const Tensor decoded = naming_file(path, [&] { return image::decode_jpeg(bytes, settings.decode); });
     Tensor result = image::convert_image_dtype(decoded, DType::Float32);
     for (const Step& step : steps) {
       try {

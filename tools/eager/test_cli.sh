@@ -304,10 +304,10 @@ run 1 image "$photos/chelsea.jpg" --crop 0,0,1000,10
 expect_err "^eager image: .*chelsea\.jpg: --crop 0,0,1000,10: "
 head -c 5000 "$photos/chelsea.jpg" >"$work/truncated.jpg"
 run 1 image "$work/truncated.jpg" --flip-up-down
-expect_err "^eager image: "
+expect_err "^eager image: .*truncated\.jpg: image::decode_jpeg: "
 printf 'not a jpeg' >"$work/text.jpg"
 run 1 image "$work/text.jpg"
-expect_err "^eager image: "
+expect_err "^eager image: .*text\.jpg"
 run 1 image "$work/missing.jpg"
 expect_err "^eager image: .*missing\.jpg"
 
