@@ -1,0 +1,162 @@
+// The colour adjustments. Brightness and gamma are composites of public ops
+// (every device, differentiable; uint8 images on the CPU through a table);
+// contrast is a fused CPU kernel with its own gradient rule, the composite
+// elsewhere; hue and saturation are CPU kernels; per_image_standardization
+// is a composite.
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "eager/array_ops.hpp"
+#include "eager/creation.hpp"
+#include "eager/error.hpp"
+#include "eager/image/color.hpp"
+#include "eager/math.hpp"
+#include "eager/reduce.hpp"
+#include "autograd/tape.hpp"
+#include "image/color_common.hpp"
+#include "image/color_kernels.hpp"
+#include "image/image_shape.hpp"
+
+namespace eager::image {
+namespace {
+
+std::string number(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", v);
+  return text;
+}
+
+// A uint8 function of each value alone, run once on the 256 possible values
+// and applied as a table: one pass over the image instead of the composite's
+// five (convert, op, scale, clamp, cast), with the composite's very results.
+template <class Fn> Tensor through_table(const Tensor& image, const Fn& fn) {
+  const std::vector<std::int64_t> mapped =
+      fn(cast(range(0, 256, 1, DType::Int32), DType::UInt8)).template to_vector<std::int64_t>();
+  std::uint8_t table[256];
+  for (int v = 0; v < 256; ++v) table[v] = static_cast<std::uint8_t>(mapped[static_cast<std::size_t>(v)]);
+  const Tensor in = image.contiguous();
+  Tensor out = Tensor::empty(in.shape(), DType::UInt8, in.device());
+  if (out.num_elements() > 0) detail::apply_lut(in, out, table);
+  return out;
+}
+
+// Per-value functions: a table for uint8 images on the CPU, the composite
+// everywhere else.
+template <class Fn> Tensor per_value(const Tensor& image, const Fn& fn) {
+  if (image.dtype() == DType::UInt8 && image.device().is_cpu()) return through_table(image, fn);
+  return fn(image);
+}
+
+// The HSV kernels read uint8, float32 and float64 directly; int32 and int64
+// go through float32 and back (unsaturated, as TF).
+Tensor run_hsv_kernel(detail::PixelOp kind, const Tensor& image, double param) {
+  const auto run = [&](const Tensor& x) {
+    const Tensor in = x.contiguous();
+    Tensor out = Tensor::empty(in.shape(), in.dtype(), in.device());
+    if (out.num_elements() > 0) detail::run_pixel_op(kind, in, out, param);
+    return out;
+  };
+  if (image.dtype() == DType::Int32 || image.dtype() == DType::Int64) return detail::in_float(image, false, run);
+  return run(image);
+}
+
+void check_rgb_images(const char* op, const Tensor& image) {
+  detail::require_rank_at_least(op, image, 3);
+  detail::require_last_dim(op, image, 3);
+  detail::require_numeric(op, image);
+}
+
+}  // namespace
+
+// Seen as [batch, height, width * channels] rows, with the per-channel means
+// tiled along one row, every operation runs over long contiguous rows;
+// broadcasting a [.., 1, 1, channels] mean would run in steps of `channels`.
+Tensor detail::adjust_contrast_composite(const Tensor& f, double contrast_factor) {
+  const Shape& s = f.shape();
+  const std::int64_t h = s[s.rank() - 3], w = s[s.rank() - 2], c = s[s.rank() - 1];
+  const std::int64_t batch = f.num_elements() / (h * w * c);
+  const Tensor rows = reshape(f, {batch, h, w * c});
+  const Tensor column_means = reduce_mean(rows, {1}, true);  // [batch, 1, w * c]
+  const Tensor means = reduce_mean(reshape(column_means, {batch, w, c}), {1}, true);
+  const Tensor mean_row = reshape(tile(means, {1, w, 1}), {batch, 1, w * c});
+  return reshape((rows - mean_row) * contrast_factor + mean_row, s);
+}
+
+Tensor adjust_brightness(const Tensor& image, double delta) {
+  detail::require_numeric("image::adjust_brightness", image);
+  return per_value(image, [delta](const Tensor& x) {
+    return detail::in_float(x, true, [delta](const Tensor& f) { return f + delta; });
+  });
+}
+
+Tensor adjust_contrast(const Tensor& images, double contrast_factor) {
+  constexpr const char* op = "image::adjust_contrast";
+  detail::require_rank_at_least(op, images, 3);
+  detail::require_numeric(op, images);
+  return detail::in_float(images, true, [contrast_factor](const Tensor& f) {
+    if (f.num_elements() == 0) return f;
+    if (!f.device().is_cpu()) return detail::adjust_contrast_composite(f, contrast_factor);
+    const Tensor in = f.contiguous();
+    Tensor out = Tensor::empty(in.shape(), in.dtype(), in.device());
+    detail::adjust_contrast(in, out, contrast_factor);
+    if (autograd::any_recording()) {
+      // out = factor x + (1 - factor) mean(x): the gradient is factor g plus
+      // (1 - factor) times g's own per-image, per-channel mean.
+      autograd::record("adjust_contrast", {f}, {out}, [contrast_factor](const autograd::GradContext& c) {
+        const Tensor& g = c.grad();
+        return std::vector<Tensor>{g * contrast_factor + reduce_mean(g, {-3, -2}, true) * (1 - contrast_factor)};
+      });
+    }
+    return out;
+  });
+}
+
+Tensor adjust_hue(const Tensor& image, double delta) {
+  constexpr const char* op = "image::adjust_hue";
+  check_rgb_images(op, image);
+  if (!(delta >= -1 && delta <= 1))
+    throw InvalidArgument(std::string(op) + ": delta must be in the interval [-1, 1], got " + number(delta));
+  detail::require_cpu(op, image);
+  return run_hsv_kernel(detail::PixelOp::AdjustHue, image, delta);
+}
+
+Tensor adjust_saturation(const Tensor& image, double saturation_factor) {
+  constexpr const char* op = "image::adjust_saturation";
+  check_rgb_images(op, image);
+  if (!std::isfinite(saturation_factor))
+    throw InvalidArgument(std::string(op) + ": saturation_factor must be finite, got " + number(saturation_factor));
+  detail::require_cpu(op, image);
+  return run_hsv_kernel(detail::PixelOp::AdjustSaturation, image, saturation_factor);
+}
+
+Tensor adjust_gamma(const Tensor& image, double gamma, double gain) {
+  constexpr const char* op = "image::adjust_gamma";
+  detail::require_numeric(op, image);
+  if (!(gamma >= 0))
+    throw InvalidArgument(std::string(op) + ": gamma must be a non-negative real number, got " + number(gamma));
+  return per_value(image, [gamma, gain](const Tensor& x) {
+    return detail::in_float(x, true, [gamma, gain](const Tensor& f) { return gain * pow(f, gamma); });
+  });
+}
+
+Tensor per_image_standardization(const Tensor& image) {
+  constexpr const char* op = "image::per_image_standardization";
+  detail::require_rank_at_least(op, image, 3);
+  detail::require_numeric(op, image);
+  // TF2 casts (does not rescale) integer images to float32.
+  const Tensor x = is_floating(image.dtype()) ? image : cast(image, DType::Float32);
+  if (x.num_elements() == 0) return x;
+  const Shape& s = x.shape();
+  const std::int64_t n = s[s.rank() - 3] * s[s.rank() - 2] * s[s.rank() - 1];
+  // TF's rsqrt of the float32 count, for float32 images.
+  const double min_stddev = x.dtype() == DType::Float32 ? 1.0f / std::sqrt(static_cast<float>(n))
+                                                         : 1.0 / std::sqrt(static_cast<double>(n));
+  const Tensor centered = x - reduce_mean(x, {-3, -2, -1}, true);
+  const Tensor stddev = sqrt(reduce_mean(square(centered), {-3, -2, -1}, true));
+  return centered / maximum(stddev, min_stddev);
+}
+
+}  // namespace eager::image
