@@ -5,10 +5,11 @@
 //
 // Tolerances reached against TensorFlow 2.21 (libjpeg-turbo here: the
 // system's 2.1.5): every decode in the golden file, fast and accurate IDCT,
-// every ratio, crop, CMYK and recovered truncation, is bit-exact, and the
-// encoder writes TensorFlow's bytes exactly for every option set. The
-// tolerances below are therefore 0; a different libjpeg-turbo build may need
-// 1 for the fast IDCT (the bound), but the tests should then be
+// every ratio, crop and CMYK file, is bit-exact, and the encoder writes
+// TensorFlow's bytes exactly for every option set. Recovered truncations
+// are bit-exact outside the iMCU row where the data ends (see that test).
+// The tolerance below is therefore 0; another libjpeg-turbo build may need 1
+// for the fast IDCT (the bound), but the tests should then be
 // loosened knowingly, not silently.
 #include <catch2/catch.hpp>
 

@@ -233,7 +233,8 @@ TEST_CASE("JPEGs with removed, duplicated or moved markers decode or throw", "[i
 
 TEST_CASE("bogus frame headers fail cleanly", "[image][jpeg][jpeg_corrupt]") {
   const std::string f = read_photo("coffee.jpg");  // 400 x 600
-  const Segment& sof = find_segment(header_segments(f), 0xC0);
+  const std::vector<Segment> segments = header_segments(f);
+  const Segment& sof = find_segment(segments, 0xC0);
   const std::size_t height_at = sof.offset + 5, width_at = sof.offset + 7;
   CHECK_THROWS_MATCHES(image::decode_jpeg(with_u16(f, height_at, 0)), InvalidArgument,
                        MessageContains("Empty JPEG image"));

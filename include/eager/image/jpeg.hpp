@@ -54,6 +54,10 @@ struct DecodeJpegOptions {
   // decodes it as TensorFlow does, ending the data with a fake EOI marker, so
   // that libjpeg decodes the missing blocks as zero coefficients (rows of
   // mid-grey, 128, in a sequential file; less detail in a progressive one).
+  // Within the one iMCU row (16 rows for 4:2:0) where the data ends,
+  // libjpeg-turbo versions differ: this one greys the blocks after the cut,
+  // TensorFlow 2.21's build decodes noise up to the end of that row; every
+  // other row matches.
   bool try_recover_truncated = false;
   // With try_recover_truncated: the share of the output rows that must have
   // been decoded from real data (the iMCU rows completed before the data
