@@ -3,7 +3,7 @@
 // the same run. The two decoders alternate call by call so that both see the
 // same machine load, and each figure is a median.
 //
-//   jpeg_bench [DIR]     (default /work/shared/testdata/images)
+//   jpeg_bench [DIR]     (default: ../shared/testdata/images beside the source tree)
 //
 // Both decode to RGB with libjpeg's fast integer IDCT (TensorFlow's default,
 // and eager's) and fancy upsampling. One line per photo:
@@ -34,7 +34,7 @@ int calls_for(double seconds_per_call) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const fs::path dir = argc > 1 ? fs::path(argv[1]) : fs::path("/work/shared/testdata/images");
+  const fs::path dir = argc > 1 ? fs::path(argv[1]) : fs::path(EAGER_BENCH_TESTDATA);
   std::vector<fs::path> photos;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
