@@ -73,9 +73,10 @@ void horizontal_pixel(const In* p, const float* w, int64_t span, int64_t channel
 // src[start[x] - first_col + k, c], where src holds src_cols pixels. kC and
 // kSpan > 0 fix the channel count and span at compile time so that the tap
 // loops unroll. Float RGB(A) keeps a pixel in one 4-lane register: it loads
-// 4 values (RGB: one past the pixel, so the row's last pixel is done
-// channel by channel) and stores 4 (RGB: the extra lane is overwritten by
-// the next pixel, and the last pixel is stored channel by channel).
+// 4 values (RGB: one past the pixel, so outputs that read the source row's
+// last pixel are done channel by channel) and stores 4 (RGB: the extra lane
+// is overwritten by the next pixel; the last pixel is stored channel by
+// channel).
 template <int kC, int kSpan, class In, class Acc>
 void horizontal_row(const In* src, int64_t first_col, int64_t src_cols, Acc* dst, const AxisWeights& cols,
                     int64_t channels) {

@@ -13,54 +13,53 @@
 #include <array>
 #include <cmath>
 #include <limits>
-#include <utility>
 
 namespace eager::image::detail {
 namespace {
 
-// Collects (input index, weight) taps per output index, then packs them
-// into fixed-span runs. Repeated indices (clamped borders) add up.
+// Collects (output index, input index, weight) taps, then packs them into
+// fixed-span runs. Repeated input indices (clamped borders) add up. Flat
+// storage: a table is rebuilt on every resize call, and per-output
+// containers would cost more than the resize of a small image.
 class TapBuilder {
  public:
-  TapBuilder(std::int64_t in_size, std::int64_t out_size) : in_size_(in_size), taps_(out_size) {}
-  void add(std::int64_t o, std::int64_t index, float weight) { taps_[o].emplace_back(index, weight); }
+  TapBuilder(std::int64_t in_size, std::int64_t out_size) : in_size_(in_size), out_size_(out_size) {
+    taps_.reserve(static_cast<std::size_t>(out_size) * 4);
+  }
+  void add(std::int64_t o, std::int64_t index, float weight) { taps_.push_back({o, index, weight}); }
 
-  AxisWeights finish() const {
+  AxisWeights finish() {
+    // The transposes add taps by input index; the forward builders in order.
+    const auto by_output = [](const Tap& a, const Tap& b) { return a.o < b.o; };
+    if (!std::is_sorted(taps_.begin(), taps_.end(), by_output))
+      std::stable_sort(taps_.begin(), taps_.end(), by_output);
+    std::vector<std::int64_t> lo(out_size_, in_size_), hi(out_size_, -1);
+    for (const Tap& t : taps_) {
+      lo[t.o] = std::min(lo[t.o], t.index);
+      hi[t.o] = std::max(hi[t.o], t.index);
+    }
+    std::int64_t span = 1;
+    for (std::int64_t o = 0; o < out_size_; ++o)
+      if (hi[o] >= 0) span = std::max(span, hi[o] - lo[o] + 1);
     AxisWeights a;
     a.in_size = in_size_;
-    a.out_size = static_cast<std::int64_t>(taps_.size());
-    std::int64_t span = 1;
-    for (const auto& taps : taps_) {
-      if (taps.empty()) continue;
-      const auto [lo, hi] = bounds(taps);
-      span = std::max(span, hi - lo + 1);
-    }
+    a.out_size = out_size_;
     a.span = span;
-    a.start.assign(a.out_size, 0);
-    a.weights.assign(a.out_size * span, 0.0f);
-    for (std::int64_t o = 0; o < a.out_size; ++o) {
-      const auto& taps = taps_[o];
-      if (taps.empty()) continue;
-      const std::int64_t start = std::min(bounds(taps).first, in_size_ - span);
-      a.start[o] = start;
-      float* w = a.weights.data() + o * span;
-      for (const auto& [index, weight] : taps) w[index - start] += weight;
-    }
+    a.start.assign(out_size_, 0);
+    a.weights.assign(out_size_ * span, 0.0f);
+    for (std::int64_t o = 0; o < out_size_; ++o)
+      if (hi[o] >= 0) a.start[o] = std::min(lo[o], in_size_ - span);
+    for (const Tap& t : taps_) a.weights[t.o * span + t.index - a.start[t.o]] += t.weight;
     return a;
   }
 
  private:
-  static std::pair<std::int64_t, std::int64_t> bounds(const std::vector<std::pair<std::int64_t, float>>& taps) {
-    std::int64_t lo = taps.front().first, hi = lo;
-    for (const auto& tap : taps) {
-      lo = std::min(lo, tap.first);
-      hi = std::max(hi, tap.first);
-    }
-    return {lo, hi};
-  }
-
-  std::int64_t in_size_;
-  std::vector<std::vector<std::pair<std::int64_t, float>>> taps_;
+  struct Tap {
+    std::int64_t o, index;
+    float weight;
+  };
+  std::int64_t in_size_, out_size_;
+  std::vector<Tap> taps_;
 };
 
 std::int64_t bound(std::int64_t value, std::int64_t limit) { return std::min(limit - 1, std::max<std::int64_t>(0, value)); }
