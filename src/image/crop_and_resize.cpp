@@ -33,6 +33,13 @@ struct Crop {
 };
 
 // A sample position along one axis of a box, as CropAndResizePerBox.
+// Whether a sample position falls outside [0, size - 1]. Compared in double:
+// size - 1 rounded to float can exceed it (past 2^24), letting a position of
+// `size` through to index one row or column past the image.
+inline bool outside(float position, int64_t size) {
+  return position < 0 || static_cast<double>(position) > static_cast<double>(size - 1);
+}
+
 struct AxisSampler {
   float start_scaled, scale, centre;
   bool single;
@@ -57,7 +64,7 @@ void crop_forward(const T* image, const float* boxes, const std::vector<int64_t>
       const AxisSampler ys(box[0], box[2], c.height, c.crop_height), xs(box[1], box[3], c.width, c.crop_width);
       float* dst = out + r * row;
       const float in_y = ys.at(y);
-      if (in_y < 0 || in_y > static_cast<float>(c.height - 1)) {
+      if (outside(in_y, c.height)) {
         std::fill(dst, dst + row, extrapolation);
         continue;
       }
@@ -68,7 +75,7 @@ void crop_forward(const T* image, const float* boxes, const std::vector<int64_t>
       const auto nearest_y = static_cast<int64_t>(std::round(in_y));
       for (int64_t x = 0; x < c.crop_width; ++x, dst += c.depth) {
         const float in_x = xs.at(x);
-        if (in_x < 0 || in_x > static_cast<float>(c.width - 1)) {
+        if (outside(in_x, c.width)) {
           std::fill(dst, dst + c.depth, extrapolation);
           continue;
         }
@@ -112,14 +119,14 @@ void crop_backward(const float* grads, const float* boxes, const std::vector<int
       Acc* img = out + index[b] * image_size;
       for (int64_t y = 0; y < c.crop_height; ++y) {
         const float in_y = ys.at(y);
-        if (in_y < 0 || in_y > static_cast<float>(c.height - 1)) continue;
+        if (outside(in_y, c.height)) continue;
         const auto top = static_cast<int64_t>(std::floor(in_y));
         const auto bottom = static_cast<int64_t>(std::ceil(in_y));
         const float y_lerp = in_y - static_cast<float>(top);
         const float* g = grads + (b * c.crop_height + y) * c.crop_width * c.depth;
         for (int64_t x = 0; x < c.crop_width; ++x, g += c.depth) {
           const float in_x = xs.at(x);
-          if (in_x < 0 || in_x > static_cast<float>(c.width - 1)) continue;
+          if (outside(in_x, c.width)) continue;
           if (!c.bilinear) {
             const auto ny = static_cast<int64_t>(std::round(in_y)), nx = static_cast<int64_t>(std::round(in_x));
             Acc* p = img + (ny * c.width + nx) * c.depth;

@@ -92,11 +92,13 @@ NonMaxSuppressionResult suppress(const char* op, const Tensor& boxes, const Tens
     for (std::int64_t j = static_cast<std::int64_t>(selected.size()) - 1; j >= next.suppress_begin; --j) {
       const float overlap = iou(&box[static_cast<std::size_t>(next.index) * 4],
                                 &box[static_cast<std::size_t>(selected[static_cast<std::size_t>(j)]) * 4]);
+      // As TF: a hard weight of 0 unless overlap <= iou_limit, so a NaN
+      // overlap (a box with NaN corners) re-queues the box with score 0.
+      next.score *= soft ? std::exp(scale * overlap * overlap) : (overlap <= iou_limit ? 1.0f : 0.0f);
       if (!soft && overlap > iou_limit) {
         hard_suppressed = true;
         break;
       }
-      if (soft) next.score *= std::exp(scale * overlap * overlap);
       if (next.score <= score_limit) break;
     }
     next.suppress_begin = static_cast<std::int64_t>(selected.size());

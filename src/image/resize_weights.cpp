@@ -154,7 +154,9 @@ AxisWeights bilinear_weights(std::int64_t in_size, std::int64_t out_size, float 
   for (std::int64_t o = 0; o < out_size; ++o) {
     const float in = scaled_position(o, scale, half_pixel_centers);
     const float in_f = std::floor(in);
-    const std::int64_t lower = std::max(static_cast<std::int64_t>(in_f), std::int64_t{0});
+    // Clamped on both sides: past 2^23 pixels float rounding can put the
+    // position at in_size itself.
+    const std::int64_t lower = std::clamp(static_cast<std::int64_t>(in_f), std::int64_t{0}, in_size - 1);
     const std::int64_t upper = std::min(static_cast<std::int64_t>(std::ceil(in)), in_size - 1);
     const float lerp = in - in_f;
     builder.add(o, lower, 1.0f - lerp);

@@ -182,6 +182,14 @@ TEST_CASE("boxes: non_max_suppression semantics and checks", "[image][boxes]") {
           std::vector<std::int32_t>{2});
   REQUIRE(image::non_max_suppression(zeros(Shape{0, 4}), zeros(Shape{0}), 5).shape() == Shape{0});
   REQUIRE(image::non_max_suppression(boxes, scores, 10).dtype() == DType::Int32);
+  // A box with a NaN corner has a NaN IoU: TF's hard weight is 0 unless
+  // IoU <= threshold, so the box comes back last with score 0 (TF 2.21's output).
+  const float nan = std::nanf("");
+  const auto with_nan = image::non_max_suppression_with_scores(
+      constant({{0.f, 0.f, 1.f, 1.f}, {nan, 0.f, 1.f, 1.f}, {0.f, 0.f, .5f, .5f}, {2.f, 2.f, 3.f, 3.f}}),
+      constant({.9f, .8f, .7f, .6f}), 4);
+  REQUIRE(with_nan.selected_indices.to_vector<std::int32_t>() == std::vector<std::int32_t>{0, 2, 3, 1});
+  REQUIRE(with_nan.selected_scores.to_vector<float>() == std::vector<float>{.9f, .7f, .6f, 0.f});
 
   CHECK_THROWS_MATCHES(image::non_max_suppression(boxes, scores, 10, 1.5), InvalidArgument,
                        MessageContains("iou_threshold must be in [0, 1]"));

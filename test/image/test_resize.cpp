@@ -217,6 +217,16 @@ TEST_CASE("resize handles degenerate sizes on every path", "[image][resize]") {
   }
 }
 
+TEST_CASE("bilinear weights stay inside axes longer than 2^23 pixels", "[image][resize]") {
+  // Float rounding of the sample position reaches in_size itself here; the
+  // taps must still be clamped to the axis (a heap overflow and a 0 pixel
+  // before they were).
+  const std::int64_t width = 8388610;
+  const Tensor image = ones({1, width, 1}, DType::UInt8);
+  const Tensor same = image::resize(image, 1, width);
+  REQUIRE(same.to_vector<float>() == std::vector<float>(static_cast<std::size_t>(width), 1.0f));
+}
+
 TEST_CASE("resize gradients pass the gradient check", "[image][resize]") {
   // The maps are linear, so central differences with a large step are exact
   // up to the float32 rounding of the outputs.

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -335,6 +336,26 @@ template <class Fn> Tensor naming_file(const std::string& path, Fn&& fn) {
   }
 }
 
+// Where each input goes: `output` itself for one input, output/<file name>
+// for several. Refuses, before anything is written, an output that would
+// replace an input or another output of the same run.
+std::vector<std::string> output_paths(const std::vector<std::string>& inputs, const std::optional<std::string>& output) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> outputs;
+  if (!output) return outputs;
+  std::set<std::string> taken;
+  for (const std::string& input : inputs) {
+    const fs::path out = inputs.size() > 1 ? fs::path(*output) / fs::path(input).filename() : fs::path(*output);
+    std::error_code ignored;
+    if (fs::equivalent(out, input, ignored))
+      throw UsageError("-o: '" + out.string() + "' is the input '" + input + "' itself; write elsewhere");
+    if (!taken.insert(fs::weakly_canonical(out).string()).second)
+      throw UsageError("-o: two inputs would both be written to '" + out.string() + "'");
+    outputs.push_back(out.string());
+  }
+  return outputs;
+}
+
 int run(const ParsedArgs& args) {
   if (args.positionals.empty()) throw UsageError("expected at least one JPEG file");
   const Settings settings = parse_settings(args);
@@ -350,8 +371,10 @@ int run(const ParsedArgs& args) {
     if (!several && !has_extension(*settings.output, {".jpg", ".jpeg", ".npy"}))
       throw UsageError("-o: the output must end in .jpg, .jpeg or .npy, got '" + *settings.output + "'");
   }
+  const std::vector<std::string> outputs = output_paths(args.positionals, settings.output);
 
-  for (const std::string& path : args.positionals) {
+  for (std::size_t file = 0; file < args.positionals.size(); ++file) {
+    const std::string& path = args.positionals[file];
     const std::string bytes = io::read_file(path);
     if (steps.empty() && !settings.output) {
       const Tensor shape = naming_file(path, [&] { return image::extract_jpeg_shape(bytes); });
@@ -373,10 +396,8 @@ int run(const ParsedArgs& args) {
       fmt::print("{}: {} -> {}\n", path, shape_text(decoded.shape()), shape_text(result.shape()));
       continue;
     }
-    const std::string out = several ? (std::filesystem::path(*settings.output) / std::filesystem::path(path).filename()).string()
-                                    : *settings.output;
-    write_result(result, out, settings);
-    fmt::print("{} -> {} ({})\n", path, out, shape_text(result.shape()));
+    write_result(result, outputs[file], settings);
+    fmt::print("{} -> {} ({})\n", path, outputs[file], shape_text(result.shape()));
   }
   return kExitOk;
 }

@@ -290,6 +290,12 @@ run 0 image "$photos/chelsea.jpg" "$photos/coffee.jpg" --flip-left-right -o "$wo
 checks=$((checks + 1))
 [[ -f $work/outdir/chelsea.jpg && -f $work/outdir/coffee.jpg ]] || fail "expected both outputs in the directory"
 
+cp "$photos/chelsea.jpg" "$work/outdir/again.jpg"
+run 2 image "$work/outdir/chelsea.jpg" "$work/outdir/again.jpg" --flip-up-down -o "$work/outdir"
+expect_err "is the input .* itself"
+run 2 image "$photos/chelsea.jpg" "$work/outdir/chelsea.jpg" --flip-up-down -o "$work"
+expect_err "two inputs would both be written to"
+
 run 2 image
 expect_err "expected at least one JPEG file"
 run 2 image "$photos/chelsea.jpg" --resize 224
