@@ -5,7 +5,6 @@
 // is a composite.
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -22,12 +21,6 @@
 
 namespace eager::image {
 namespace {
-
-std::string number(double v) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", v);
-  return text;
-}
 
 // A uint8 function of each value alone, run once on the 256 possible values
 // and applied as a table: one pass over the image instead of the composite's
@@ -118,7 +111,7 @@ Tensor adjust_hue(const Tensor& image, double delta) {
   constexpr const char* op = "image::adjust_hue";
   check_rgb_images(op, image);
   if (!(delta >= -1 && delta <= 1))
-    throw InvalidArgument(std::string(op) + ": delta must be in the interval [-1, 1], got " + number(delta));
+    throw InvalidArgument(std::string(op) + ": delta must be in the interval [-1, 1], got " + detail::number(delta));
   detail::require_cpu(op, image);
   return run_hsv_kernel(detail::PixelOp::AdjustHue, image, delta);
 }
@@ -127,7 +120,7 @@ Tensor adjust_saturation(const Tensor& image, double saturation_factor) {
   constexpr const char* op = "image::adjust_saturation";
   check_rgb_images(op, image);
   if (!std::isfinite(saturation_factor))
-    throw InvalidArgument(std::string(op) + ": saturation_factor must be finite, got " + number(saturation_factor));
+    throw InvalidArgument(std::string(op) + ": saturation_factor must be finite, got " + detail::number(saturation_factor));
   detail::require_cpu(op, image);
   return run_hsv_kernel(detail::PixelOp::AdjustSaturation, image, saturation_factor);
 }
@@ -136,7 +129,7 @@ Tensor adjust_gamma(const Tensor& image, double gamma, double gain) {
   constexpr const char* op = "image::adjust_gamma";
   detail::require_numeric(op, image);
   if (!(gamma >= 0))
-    throw InvalidArgument(std::string(op) + ": gamma must be a non-negative real number, got " + number(gamma));
+    throw InvalidArgument(std::string(op) + ": gamma must be a non-negative real number, got " + detail::number(gamma));
   return per_value(image, [gamma, gain](const Tensor& x) {
     return detail::in_float(x, true, [gamma, gain](const Tensor& f) { return gain * pow(f, gamma); });
   });

@@ -2,6 +2,8 @@
 // Checks and the float round trip shared by the colour functions
 // (color_convert.cpp, color_adjust.cpp, color_random.cpp).
 #include <cstdint>
+#include <cstdio>
+#include <string>
 
 #include "eager/image/color.hpp"
 #include "eager/tensor.hpp"
@@ -16,6 +18,13 @@ void require_last_dim(const char* op, const Tensor& image, std::int64_t size);
 void require_numeric(const char* op, const Tensor& image);
 // InvalidArgument naming `op` and the dtype unless float32 or float64.
 void require_floating(const char* op, const Tensor& image);
+
+// A double as error messages show it ("%g": 0.5, 1e+30, nan).
+inline std::string number(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", v);
+  return text;
+}
 
 // The forms made of public ops behind the CPU fast paths: what other devices
 // run (and what the tests compare the fast paths with).

@@ -3,22 +3,16 @@
 // random_uniform maps it, so a zero-width range (max_delta = 0) is fine.
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <optional>
 #include <string>
 
 #include "eager/error.hpp"
 #include "eager/image/color.hpp"
 #include "eager/random.hpp"
+#include "image/color_common.hpp"
 
 namespace eager::image {
 namespace {
-
-std::string number(double v) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", v);
-  return text;
-}
 
 float stateful_u(std::optional<std::int64_t> seed) {
   return random::uniform(Shape(), 0, 1, DType::Float32, seed).item<float>();
@@ -37,17 +31,17 @@ double scaled(float u, double lower, double upper) {
 void check_max_delta(const char* op, double max_delta, std::optional<double> limit) {
   if (!(max_delta >= 0 && std::isfinite(max_delta) && (!limit || max_delta <= *limit)))
     throw InvalidArgument(std::string(op) + ": max_delta must be " +
-                          (limit ? "in [0, " + number(*limit) + "]" : std::string("non-negative and finite")) +
-                          ", got " + number(max_delta));
+                          (limit ? "in [0, " + image::detail::number(*limit) + "]" : std::string("non-negative and finite")) +
+                          ", got " + image::detail::number(max_delta));
 }
 
 void check_bounds(const char* op, double lower, double upper) {
   if (!(upper > lower))
-    throw InvalidArgument(std::string(op) + ": upper must be > lower, got lower " + number(lower) + " and upper " +
-                          number(upper));
+    throw InvalidArgument(std::string(op) + ": upper must be > lower, got lower " + image::detail::number(lower) + " and upper " +
+                          image::detail::number(upper));
   if (!(lower >= 0) || !std::isfinite(upper))
     throw InvalidArgument(std::string(op) + ": lower must be non-negative and upper finite, got lower " +
-                          number(lower) + " and upper " + number(upper));
+                          image::detail::number(lower) + " and upper " + image::detail::number(upper));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,14 @@ class Golden {
   std::string file_;
   std::map<std::string, Tensor> arrays_;
 };
+
+// The '|'-separated parts of a golden array's name ("in=photo|method=area").
+inline std::vector<std::string> key_fields(const std::string& key) {
+  std::vector<std::string> out;
+  std::stringstream ss(key);
+  for (std::string part; std::getline(ss, part, '|');) out.push_back(part);
+  return out;
+}
 
 // Same shape, and every element within `tolerance` (absolute, in the
 // image's own units); reports the largest difference and where it is.

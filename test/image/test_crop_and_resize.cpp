@@ -24,13 +24,6 @@ const Golden& golden() {
   return g;
 }
 
-std::vector<std::string> fields(const std::string& key) {
-  std::vector<std::string> out;
-  std::stringstream ss(key);
-  for (std::string part; std::getline(ss, part, '|');) out.push_back(part);
-  return out;
-}
-
 struct CropCase {
   Tensor image, boxes, box_indices;
   ResizeMethod method;
@@ -55,7 +48,7 @@ CropCase parse(const std::vector<std::string>& f) {
 TEST_CASE("crop_and_resize matches TensorFlow", "[image][resize][crop_and_resize]") {
   int checked = 0;
   for (const auto& [key, expected] : golden().arrays()) {
-    const auto f = fields(key);
+    const auto f = test::key_fields(key);
     if (f[0] != "crop") continue;
     const CropCase c = parse(f);
     const Tensor out =
@@ -72,7 +65,7 @@ TEST_CASE("crop_and_resize matches TensorFlow", "[image][resize][crop_and_resize
 TEST_CASE("crop_and_resize's image gradient matches TensorFlow's", "[image][resize][crop_and_resize]") {
   int checked = 0;
   for (const auto& [key, expected] : golden().arrays()) {
-    const auto f = fields(key);
+    const auto f = test::key_fields(key);
     if (f[0] != "grad" || f[1] != "crop") continue;
     const CropCase c = parse(std::vector<std::string>(f.begin() + 1, f.end()));
     GradientTape tape;

@@ -29,13 +29,6 @@ const Golden& golden() {
   return g;
 }
 
-std::vector<std::string> fields(const std::string& key) {
-  std::vector<std::string> out;
-  std::stringstream ss(key);
-  for (std::string part; std::getline(ss, part, '|');) out.push_back(part);
-  return out;
-}
-
 // "aa=1" -> 1.0, "ext=-3.5" -> -3.5
 double value_of(const std::string& field) { return std::stod(field.substr(field.find('=') + 1)); }
 
@@ -63,7 +56,7 @@ double tolerance(const std::string& method) { return method == "nearest" ? 0.0 :
 TEST_CASE("resize matches TensorFlow for every method, antialias, size and dtype", "[image][resize]") {
   int checked = 0;
   for (const auto& [key, expected] : golden().arrays()) {
-    const auto f = fields(key);
+    const auto f = test::key_fields(key);
     if (f[0] != "v2" && f[0] != "v1" && f[0] != "pad") continue;
     const Tensor image = input(f[1]);
     const ResizeMethod method = image::resize_method_from_string(f[2]);
@@ -95,7 +88,7 @@ TEST_CASE("resize matches TensorFlow for every method, antialias, size and dtype
 TEST_CASE("resize gradients match TensorFlow's", "[image][resize]") {
   int checked = 0;
   for (const auto& [key, expected] : golden().arrays()) {
-    const auto f = fields(key);
+    const auto f = test::key_fields(key);
     if (f[0] != "grad" || f[1] != "v2") continue;
     const Tensor image = input(f[2]);
     const Tensor upstream = golden()["gup|" + key.substr(5)];
