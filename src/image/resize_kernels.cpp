@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #if defined(__SSE4_1__) || defined(__AVX__)
@@ -238,6 +239,16 @@ struct Geometry {
   int64_t batch, height, width, channels;
 };
 
+// The input columns [first, last) that any output column reads.
+std::pair<int64_t, int64_t> input_column_range(const AxisWeights& cols) {
+  int64_t first = cols.in_size, last = 0;
+  for (int64_t x = 0; x < cols.out_size; ++x) {
+    first = std::min(first, cols.start[x]);
+    last = std::max(last, cols.start[x] + cols.span);
+  }
+  return {first, last};
+}
+
 // Vertical pass first: per output row, combine whole input rows (restricted
 // to the columns the horizontal pass reads) into a temporary row, then
 // filter it horizontally. Best when the rows are long and the vertical taps
@@ -247,11 +258,7 @@ void run_vertical_first(const In* in, Acc* out, const Geometry& g, const Separab
   const AxisWeights& R = m.rows;
   const AxisWeights& X = m.cols;
   const int64_t C = g.channels, Ho = R.out_size, Wo = X.out_size;
-  int64_t c0 = X.in_size, c1 = 0;
-  for (int64_t x = 0; x < Wo; ++x) {
-    c0 = std::min(c0, X.start[x]);
-    c1 = std::max(c1, X.start[x] + X.span);
-  }
+  const auto [c0, c1] = input_column_range(X);
   const int64_t n = (c1 - c0) * C;
   eager::detail::parallel_for(g.batch * Ho, grain, [&](int64_t begin, int64_t end) {
     std::vector<Acc> tmp(n);
@@ -391,11 +398,7 @@ void run_separable(const In* in, Acc* out, const Geometry& g, const SeparableMap
   const AxisWeights& R = m.rows;
   const AxisWeights& X = m.cols;
   const int64_t C = g.channels, Ho = R.out_size, Wo = X.out_size;
-  int64_t c0 = X.in_size, c1 = 0;
-  for (int64_t x = 0; x < Wo; ++x) {
-    c0 = std::min(c0, X.start[x]);
-    c1 = std::max(c1, X.start[x] + X.span);
-  }
+  const auto [c0, c1] = input_column_range(X);
   // Work per image in multiply-adds; a horizontal tap (a strided gather)
   // costs about twice a vertical one (a contiguous, vectorised stream).
   const double vertical_first = double(Ho) * double((c1 - c0) * C * R.span) + 2.0 * double(Ho * Wo * C * X.span);
