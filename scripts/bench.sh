@@ -52,7 +52,8 @@ launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" \
   -DEAGER_BUILD_BENCH=ON -DEAGER_BUILD_TESTS=OFF -DEAGER_BUILD_SAMPLES=OFF -DEAGER_CUDA=OFF >&2
-targets=(eager_bench data_bench jpeg_bench resize_bench color_bench preprocess_bench)
+targets=(eager_bench data_bench resize_bench color_bench preprocess_bench)
+ninja -C "$build" -t targets all 2>/dev/null | grep -q '^jpeg_bench:' && targets+=(jpeg_bench)
 ((peers)) && ninja -C "$build" -t targets all 2>/dev/null | grep -q '^torch_bench:' && targets+=(torch_bench)
 ninja -C "$build" -j2 "${targets[@]}" >&2
 
@@ -61,7 +62,11 @@ results="$build/bench_results.jsonl"
   "$build/bench/eager_bench"
   # Kept apart as well: the tf.data peer reads them for its eager/tf.data ratios.
   "$build/bench/data_bench" | tee "$build/data_bench_results.jsonl"
-  "$build/bench/jpeg_bench"
+  if [[ -x "$build/bench/jpeg_bench" ]]; then
+    "$build/bench/jpeg_bench"
+  else
+    echo "bench.sh: TurboJPEG not found, jpeg_bench skipped" >&2
+  fi
   "$build/bench/preprocess_bench"
   # The peers' lines feed resize_bench's ratios, and color_bench's feed the
   # TensorFlow peer's: both sides work on the very same pixels.

@@ -21,14 +21,6 @@ ImageDims image_dims(const char* op, const Tensor& image) {
   return d;
 }
 
-ImageDims image_dims_with_channels(const char* op, const Tensor& image, std::int64_t channels) {
-  const ImageDims d = image_dims(op, image);
-  if (d.channels != channels)
-    throw InvalidArgument(std::string(op) + ": expected " + std::to_string(channels) +
-                          " channels (the last dimension), got shape " + image.shape().to_string());
-  return d;
-}
-
 void require_image_dtype(const char* op, const Tensor& image) {
   const DType t = image.dtype();
   if (t != DType::UInt8 && t != DType::Float32 && t != DType::Float64)

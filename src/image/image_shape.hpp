@@ -15,8 +15,6 @@ struct ImageDims {
 
 // Rank 3 (HWC) or 4 (NHWC); otherwise InvalidArgument naming `op` and the shape.
 ImageDims image_dims(const char* op, const Tensor& image);
-// As image_dims, and the channel count must be `channels`.
-ImageDims image_dims_with_channels(const char* op, const Tensor& image, std::int64_t channels);
 // uint8, float32 or float64; otherwise InvalidArgument naming `op` and the dtype.
 void require_image_dtype(const char* op, const Tensor& image);
 // CPU-only kernels: Unimplemented for any other device, naming `op`.
