@@ -6,7 +6,7 @@
 //
 //   fashion_mnist_mlp [--steps N] [--batch-size N] [--learning-rate X]
 //                     [--data DIR] [--eval-every N] [--seed N]
-//                     [--min-test-accuracy X]
+//                     [--min-test-accuracy X] [--device cpu|cuda|cuda:N]
 //
 // DIR holds the four IDX files (Debian: dataset-fashion-mnist installs them
 // in /usr/share/datasets/fashion-mnist).
@@ -37,7 +37,17 @@ struct Options {
   std::int64_t eval_every = 1000;
   std::int64_t seed = 1;
   double min_test_accuracy = 0;
+  std::string device = "cpu";
 };
+
+// "cpu", "cuda" or "cuda:N"; Device::cuda says why when there is no GPU.
+eager::Device parse_device(const std::string& name) {
+  if (name == "cpu") return eager::Device::cpu();
+  if (name == "cuda") return eager::Device::cuda(0);
+  if (name.rfind("cuda:", 0) == 0 && name.size() > 5 && name.find_first_not_of("0123456789", 5) == std::string::npos)
+    return eager::Device::cuda(std::stoi(name.substr(5)));
+  throw eager::InvalidArgument("--device must be cpu, cuda or cuda:N, got '" + name + "'");
+}
 
 Options parse_options(int argc, char** argv) {
   Options o;
@@ -49,6 +59,7 @@ Options parse_options(int argc, char** argv) {
   flags.add("--eval-every", o.eval_every, "N");
   flags.add("--seed", o.seed, "N");
   flags.add("--min-test-accuracy", o.min_test_accuracy, "X");
+  flags.add("--device", o.device, "cpu|cuda|cuda:N");
   flags.parse(argc, argv);
   if (o.steps < 0 || o.batch_size <= 0 || o.eval_every <= 0)
     flags.fail("steps must be >= 0, batch size and eval-every > 0");
@@ -92,12 +103,17 @@ class Progress {
 
 int run(const Options& options) {
   eager::random::set_seed(options.seed);
-  const auto [train, validation, test] = mnist::load_splits(options.data_dir);
+  // Everything created below (variables, the shuffled order, temporaries)
+  // lives on this device, as under TensorFlow's `with tf.device(...)`; the
+  // data is loaded on the CPU and moved there once.
+  const eager::Device device = parse_device(options.device);
+  const eager::DeviceScope on_device(device);
+  const auto [train, validation, test] = mnist::load_splits(options.data_dir, device);
   if (options.batch_size > train.size())
     throw eager::InvalidArgument("the batch size is larger than the training set");
-  std::printf("Fashion-MNIST: %lld training, %lld validation, %lld test images\n",
+  std::printf("Fashion-MNIST: %lld training, %lld validation, %lld test images, on %s\n",
               static_cast<long long>(train.size()), static_cast<long long>(validation.size()),
-              static_cast<long long>(test.size()));
+              static_cast<long long>(test.size()), device.name().c_str());
 
   mnist::Mlp model;
   const std::vector<eager::Variable> variables = model.trainable_variables();

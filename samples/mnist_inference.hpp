@@ -73,15 +73,18 @@ struct Splits {
 };
 
 // The seed's input_data.read_data_sets: the first kValidationSize training
-// images are the validation set.
-inline Splits load_splits(const std::string& directory) {
+// images are the validation set. The uint8 files move to `device` before
+// they are converted, a quarter of the bytes of float32.
+inline Splits load_splits(const std::string& directory, eager::Device device = eager::Device::cpu()) {
   const eager::data::MnistData data = eager::data::load_mnist(directory);
   const std::int64_t total = data.train_labels.num_elements();
   if (total <= kValidationSize)
     throw eager::InvalidArgument(directory + " holds " + std::to_string(total) + " training images, too few");
-  return {make_split(data.train_images, data.train_labels, kValidationSize, total - kValidationSize),
-          make_split(data.train_images, data.train_labels, 0, kValidationSize),
-          make_split(data.test_images, data.test_labels, 0, data.test_labels.num_elements())};
+  const eager::Tensor train_images = data.train_images.to(device), train_labels = data.train_labels.to(device);
+  const eager::Tensor test_images = data.test_images.to(device), test_labels = data.test_labels.to(device);
+  return {make_split(train_images, train_labels, kValidationSize, total - kValidationSize),
+          make_split(train_images, train_labels, 0, kValidationSize),
+          make_split(test_images, test_labels, 0, test_labels.num_elements())};
 }
 
 }  // namespace mnist

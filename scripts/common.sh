@@ -7,7 +7,7 @@ bash scripts/setup.sh
 jobs=${EAGER_JOBS:-$(nproc)}
 generator_args=(-G Ninja)
 if command -v ccache >/dev/null; then
-  generator_args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  generator_args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache)
   # Hash paths relative to the checkout, so that a fresh clone elsewhere (as
   # CI makes) still hits the cache.
   export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1

@@ -65,4 +65,11 @@ class FailedPrecondition : public Error {
   using Error::Error;
 };
 
+// The device reported a failure eager cannot attribute to the arguments (a
+// kernel fault, a lost device): TensorFlow's InternalError.
+class Internal : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace eager

@@ -201,6 +201,13 @@ void record_clone(const Tensor& x, const Tensor& out) {
   record("clone", {x}, {out}, [](const GradContext& c) { return std::vector<Tensor>{c.grad()}; });
 }
 
+void record_to_device(const Tensor& x, const Tensor& out) {
+  if (!any_recording()) return;
+  const Device from = x.device();
+  record("copy_to_device", {x}, {out},
+         [from](const GradContext& c) { return std::vector<Tensor>{c.grad().to(from)}; });
+}
+
 Tensor untracked_contiguous(const Tensor& x) {
   if (x.is_contiguous()) return x;
   NoGradient untracked;

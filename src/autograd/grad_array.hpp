@@ -66,6 +66,9 @@ void record_index(const Tensor& x, std::int64_t index, const Tensor& out);
 // out = x.clone() (and so x.contiguous() when it copies): identity gradient.
 void record_clone(const Tensor& x, const Tensor& out);
 
+// out = x.to(device) for another device: the gradient goes back to x's device.
+void record_to_device(const Tensor& x, const Tensor& out);
+
 // x.contiguous() kept off the tapes, for ops that record themselves with x as
 // their input: a recorded copy would only keep memory alive.
 Tensor untracked_contiguous(const Tensor& x);

@@ -129,7 +129,7 @@ void ExponentialMovingAverage::apply(const std::vector<Variable>& variables) {
     args.value = var.handle().raw_data();
     args.num_elements = var.handle().num_elements();
     args.one_minus_decay = one_minus_decay;
-    table.get(var.device().type(), var.dtype())(args);
+    detail::kernel_for(table, op.c_str(), var.device(), var.dtype())(args);
   }
 }
 

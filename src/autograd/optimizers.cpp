@@ -71,7 +71,7 @@ Optimizer::Optimizer(LearningRate learning_rate, std::string name) {
   // The optimizer's variables get exactly the documented names (checkpoint
   // keys), whatever name scope is current.
   NameScope root("");
-  Variable iterations(scalar(0, DType::Int64), name + "/iterations", /*trainable=*/false);
+  Variable iterations(scalar(0, DType::Int64, Device::cpu()), name + "/iterations", /*trainable=*/false);
   state_ = std::make_unique<State>(State{std::move(learning_rate), std::move(name), std::move(iterations), {}, {}});
 }
 
@@ -220,7 +220,7 @@ void SGD::update(Tensor& var, const Tensor& grad, std::vector<Variable>&, const 
   args.grad = grad.raw_data();
   args.num_elements = var.num_elements();
   args.learning_rate = step.learning_rate;
-  kernels().sgd.get(var.device().type(), var.dtype())(args);
+  detail::kernel_for(kernels().sgd, name().c_str(), var.device(), var.dtype())(args);
 }
 
 // ---- Momentum -----------------------------------------------------------------------
@@ -251,7 +251,7 @@ void Momentum::update(Tensor& var, const Tensor& grad, std::vector<Variable>& sl
   args.learning_rate = step.learning_rate;
   args.momentum = momentum_;
   args.nesterov = nesterov_;
-  kernels().momentum.get(var.device().type(), var.dtype())(args);
+  detail::kernel_for(kernels().momentum, name().c_str(), var.device(), var.dtype())(args);
 }
 
 // ---- Adam ---------------------------------------------------------------------------
@@ -282,7 +282,7 @@ void Adam::update(Tensor& var, const Tensor& grad, std::vector<Variable>& slots,
   args.beta1 = beta1_;
   args.beta2 = beta2_;
   args.epsilon = epsilon_;
-  kernels().adam.get(var.device().type(), var.dtype())(args);
+  detail::kernel_for(kernels().adam, name().c_str(), var.device(), var.dtype())(args);
 }
 
 // ---- RMSProp ------------------------------------------------------------------------
@@ -325,7 +325,7 @@ void RMSProp::update(Tensor& var, const Tensor& grad, std::vector<Variable>& slo
   args.rho = rho_;
   args.momentum = momentum_;
   args.epsilon = epsilon_;
-  kernels().rmsprop.get(var.device().type(), var.dtype())(args);
+  detail::kernel_for(kernels().rmsprop, name().c_str(), var.device(), var.dtype())(args);
 }
 
 }  // namespace eager::optimizers

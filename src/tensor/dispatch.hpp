@@ -4,6 +4,7 @@
 #include <initializer_list>
 #include <string>
 
+#include "device_runtime.hpp"
 #include "eager/tensor.hpp"
 #include "registry.hpp"
 
@@ -33,13 +34,21 @@ ElementwiseArgs make_elementwise_args(const Shape& out_shape, std::initializer_l
 
 [[noreturn]] void throw_no_kernel(const char* op, Device device, DType dtype);
 
-// Looks up a kernel slot; throws Unimplemented naming op, dtype and device when empty.
+// Looks up a kernel slot; throws Unimplemented naming op, dtype and device
+// when empty. A CUDA kernel found here will run on `device` (t_cuda_device).
 template <class Kernel>
 Kernel kernel_for(const KernelTable<Kernel>& table, const char* op, Device device, DType dtype) {
   Kernel k = table.get(device.type(), dtype);
   if (!k) throw_no_kernel(op, device, dtype);
+  if (device.is_cuda()) t_cuda_device = device.index();
   return k;
 }
+
+// For ops that have no GPU kernel: the device they run on. On the CPU that
+// is the CPU; for a GPU it is the CPU when soft placement is on (the caller
+// copies its inputs there and the result stays there, as in TensorFlow),
+// otherwise Unimplemented names the op and the device and says how to move on.
+Device placement_for_cpu_only_op(const char* op, Device device);
 
 // A tensor viewing `storage` of `base` with a new layout.
 Tensor make_view(const Tensor& base, const Shape& shape, const Strides& strides, std::int64_t offset);

@@ -46,6 +46,13 @@ namespace eager::profiler {
 
 namespace detail {
 constinit std::atomic<std::uint64_t> running_session{0};
+constinit std::atomic<bool> log_device_placement{false};
+
+void log_placement(const char* op, Device device) {
+  // One write per line, so lines of concurrent ops do not interleave.
+  const std::string line = std::string("Executing op ") + op + " in device " + device.name() + "\n";
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
 }
 
 namespace {
@@ -383,19 +390,29 @@ std::string milliseconds(std::int64_t ns) { return fmt::format("{:.3f}", static_
 
 namespace detail {
 
+// The device an op runs on, for the placement log: its first defined input's.
+template <class Tensors, class Get> void maybe_log_placement(const char* op, const Tensors& inputs, Get get) {
+  if (!log_device_placement.load(std::memory_order_relaxed)) return;
+  const Device* device = first_device(inputs, get);
+  log_placement(op, device ? *device : default_device());
+}
+
 OpenSpan begin_op(const char* op, std::initializer_list<const Tensor*> inputs) {
   const auto get = [](const Tensor* t) -> const Tensor& { return *t; };
+  maybe_log_placement(op, inputs, get);
   return begin_event(op, "op", first_device(inputs, get),
                      [&](std::string& text) { append_inputs(text, inputs, get); });
 }
 
 OpenSpan begin_op(const char* op, const std::vector<Tensor>& inputs) {
   const auto get = [](const Tensor& t) -> const Tensor& { return t; };
+  maybe_log_placement(op, inputs, get);
   return begin_event(op, "op", first_device(inputs, get),
                      [&](std::string& text) { append_inputs(text, inputs, get); });
 }
 
 OpenSpan begin_op(const char* op, const Shape& shape, DType dtype, Device device) {
+  if (log_device_placement.load(std::memory_order_relaxed)) log_placement(op, device);
   return begin_event(op, "op", &device, [&](std::string& text) {
     append_piece(text, "shape");
     const std::size_t start = begin_piece(text);

@@ -6,7 +6,8 @@
 #include <ostream>
 
 #include "autograd/grad_array.hpp"
-#include "cpu_allocator.hpp"
+#include "caching_allocator.hpp"
+#include "device_runtime.hpp"
 #include "dispatch.hpp"
 #include "eager/array_ops.hpp"
 #include "eager/math.hpp"
@@ -19,12 +20,13 @@ namespace detail {
 
 Storage::~Storage() {
   if (device_.is_cpu()) CpuAllocator::instance().deallocate(data_, nbytes_);
+  else cuda_runtime_checked(device_).deallocate(data_, nbytes_, device_.index());
 }
 
 std::shared_ptr<Storage> Storage::allocate(std::size_t nbytes, Device device) {
-  if (!device.is_cpu()) throw Unavailable("no allocator for device " + device.name());
   std::size_t capacity = 0;
-  void* p = CpuAllocator::instance().allocate(nbytes, &capacity);
+  void* p = device.is_cpu() ? CpuAllocator::instance().allocate(nbytes, &capacity)
+                            : cuda_runtime_checked(device).allocate(nbytes, device.index(), &capacity);
   return std::make_shared<Storage>(p, capacity, device);
 }
 
@@ -262,8 +264,26 @@ Tensor Tensor::cast(DType dtype) const { return eager::cast(*this, dtype); }
 
 Tensor Tensor::to(Device device) const {
   // The same tensor, so nothing to record: gradients pass through untouched.
-  if (checked().device == device) return *this;
-  throw Unavailable("Tensor::to(" + device.name() + "): this build of eager has no CUDA backend");
+  const Device from = checked().device;
+  if (from == device) return *this;
+  const detail::TraceScope trace("copy_to_device", {this});
+  // Views are made contiguous on their own device first, so a transfer is
+  // always one block.
+  const Tensor src = autograd::untracked_contiguous(*this);
+  Tensor out = empty(src.shape(), src.dtype(), device);
+  const std::size_t nbytes = static_cast<std::size_t>(src.num_elements()) * itemsize(src.dtype());
+  if (nbytes > 0) {
+    void* dst = out.raw_mutable_data();
+    const void* from_data = src.raw_data();
+    if (device.is_cpu())
+      detail::cuda_runtime_checked(from).copy_device_to_host(dst, from_data, from.index(), nbytes);
+    else if (from.is_cpu())
+      detail::cuda_runtime_checked(device).copy_host_to_device(dst, device.index(), from_data, nbytes);
+    else
+      detail::cuda_runtime_checked(device).copy_device_to_device(dst, device.index(), from_data, from.index(), nbytes);
+  }
+  autograd::record_to_device(*this, out);
+  return out;
 }
 
 Tensor Tensor::reshape(const Shape& shape) const { return eager::reshape(*this, shape); }
@@ -289,20 +309,20 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << t.to_
 
 namespace memory {
 Stats stats(Device device) {
-  if (!device.is_cpu()) throw Unavailable("memory::stats: no allocator for " + device.name());
-  return detail::CpuAllocator::instance().stats();
+  if (device.is_cpu()) return detail::CpuAllocator::instance().stats();
+  return detail::cuda_runtime_checked(device).stats(device.index());
 }
 void reset_peak(Device device) {
-  if (!device.is_cpu()) throw Unavailable("memory::reset_peak: no allocator for " + device.name());
-  detail::CpuAllocator::instance().reset_peak();
+  if (device.is_cpu()) detail::CpuAllocator::instance().reset_peak();
+  else detail::cuda_runtime_checked(device).reset_peak(device.index());
 }
 void empty_cache(Device device) {
-  if (!device.is_cpu()) throw Unavailable("memory::empty_cache: no allocator for " + device.name());
-  detail::CpuAllocator::instance().empty_cache();
+  if (device.is_cpu()) detail::CpuAllocator::instance().empty_cache();
+  else detail::cuda_runtime_checked(device).empty_cache(device.index());
 }
 void set_cache_limit(std::int64_t bytes, Device device) {
-  if (!device.is_cpu()) throw Unavailable("memory::set_cache_limit: no allocator for " + device.name());
-  detail::CpuAllocator::instance().set_cache_limit(bytes);
+  if (device.is_cpu()) detail::CpuAllocator::instance().set_cache_limit(bytes);
+  else detail::cuda_runtime_checked(device).set_cache_limit(bytes, device.index());
 }
 }  // namespace memory
 

@@ -20,6 +20,11 @@ extern std::atomic<std::uint64_t> running_session;
 
 inline bool active() { return running_session.load(std::memory_order_relaxed) != 0; }
 
+// eager::config::set_log_device_placement: op scopes then also print where
+// each op runs.
+extern std::atomic<bool> log_device_placement;
+inline bool watching_ops() { return active() || log_device_placement.load(std::memory_order_relaxed); }
+
 // A span opened by one of the begin functions: its session (0 when nothing
 // was recorded), the buffer of the thread that opened it and its place there.
 struct OpenSpan {
@@ -27,6 +32,10 @@ struct OpenSpan {
   std::size_t index = 0;
   const void* buffer = nullptr;
 };
+
+// Prints "Executing op <op> in device <device>" to stderr (TensorFlow's
+// log_device_placement line).
+void log_placement(const char* op, Device device);
 
 // An op on the CPU or device of its first input, with the inputs' dtypes and
 // shapes as the "inputs" argument; undefined inputs are shown as such.
@@ -43,13 +52,13 @@ void end_span(const OpenSpan& span) noexcept;
 class TraceScope {
  public:
   TraceScope(const char* op, std::initializer_list<const Tensor*> inputs) {
-    if (active()) [[unlikely]] span_ = begin_op(op, inputs);
+    if (watching_ops()) [[unlikely]] span_ = begin_op(op, inputs);
   }
   TraceScope(const char* op, const std::vector<Tensor>& inputs) {
-    if (active()) [[unlikely]] span_ = begin_op(op, inputs);
+    if (watching_ops()) [[unlikely]] span_ = begin_op(op, inputs);
   }
   TraceScope(const char* op, const Shape& shape, DType dtype, Device device) {
-    if (active()) [[unlikely]] span_ = begin_op(op, shape, dtype, device);
+    if (watching_ops()) [[unlikely]] span_ = begin_op(op, shape, dtype, device);
   }
   // category is "gradient" or "optimizer"; the name is built only while profiling.
   TraceScope(const char* category, const char* name, const char* suffix = "") {

@@ -1,4 +1,4 @@
-#include "cpu_allocator.hpp"
+#include "caching_allocator.hpp"
 
 #include <bit>
 #include <cstdlib>
@@ -12,13 +12,7 @@ namespace {
 constexpr std::size_t kAlignment = 64;
 }
 
-CpuAllocator& CpuAllocator::instance() {
-  // Never destroyed: tensors in static storage may be freed after main.
-  static auto* allocator = new CpuAllocator;
-  return *allocator;
-}
-
-std::size_t CpuAllocator::size_class(std::size_t nbytes, int* class_index) {
+std::size_t CachingAllocator::size_class(std::size_t nbytes, int* class_index) {
   if (nbytes <= kAlignment) {
     *class_index = 0;
     return kAlignment;
@@ -31,11 +25,11 @@ std::size_t CpuAllocator::size_class(std::size_t nbytes, int* class_index) {
   return (std::size_t{1} << k) + q * step;
 }
 
-void* CpuAllocator::allocate(std::size_t nbytes, std::size_t* capacity) {
+void* CachingAllocator::allocate(std::size_t nbytes, std::size_t* capacity) {
   // No machine has this much memory, and the size classes above it would
   // overflow size_t.
   if (nbytes > (std::size_t{1} << 60))
-    throw ResourceExhausted("CPU allocator: cannot allocate " + std::to_string(nbytes) + " bytes");
+    throw ResourceExhausted(name_ + ": cannot allocate " + std::to_string(nbytes) + " bytes");
   int index = 0;
   const std::size_t size = size_class(nbytes, &index);
   *capacity = size;
@@ -52,23 +46,26 @@ void* CpuAllocator::allocate(std::size_t nbytes, std::size_t* capacity) {
     }
     ++stats_.system_allocations;
   }
-  // aligned_alloc wants a multiple of the alignment; small classes are not.
-  const std::size_t padded = (size + kAlignment - 1) / kAlignment * kAlignment;
-  void* p = std::aligned_alloc(kAlignment, padded);
+  void* p = system_allocate(size);
   if (p == nullptr) {
     empty_cache();
-    p = std::aligned_alloc(kAlignment, padded);
+    p = system_allocate(size);
   }
   if (p == nullptr) {
-    std::lock_guard lock(mutex_);
-    stats_.allocated_bytes -= static_cast<std::int64_t>(size);
-    throw ResourceExhausted("CPU allocator: out of memory allocating " + std::to_string(nbytes) + " bytes (" +
-                            std::to_string(stats_.allocated_bytes) + " bytes held by tensors)");
+    std::int64_t held = 0;
+    {
+      std::lock_guard lock(mutex_);
+      stats_.allocated_bytes -= static_cast<std::int64_t>(size);
+      held = stats_.allocated_bytes;
+    }
+    throw ResourceExhausted(name_ + ": out of memory allocating " + std::to_string(nbytes) + " bytes (" +
+                            std::to_string(held) + " bytes held by tensors; the cache was emptied first" +
+                            memory_details() + ")");
   }
   return p;
 }
 
-void CpuAllocator::deallocate(void* ptr, std::size_t capacity) {
+void CachingAllocator::deallocate(void* ptr, std::size_t capacity) noexcept {
   int index = 0;
   size_class(capacity, &index);
   {
@@ -80,22 +77,22 @@ void CpuAllocator::deallocate(void* ptr, std::size_t capacity) {
       return;
     }
   }
-  std::free(ptr);
+  system_free(ptr);
 }
 
-memory::Stats CpuAllocator::stats() {
+memory::Stats CachingAllocator::stats() {
   std::lock_guard lock(mutex_);
   memory::Stats s = stats_;
   s.reserved_bytes = s.allocated_bytes + s.cached_bytes;
   return s;
 }
 
-void CpuAllocator::reset_peak() {
+void CachingAllocator::reset_peak() {
   std::lock_guard lock(mutex_);
   stats_.peak_allocated_bytes = stats_.allocated_bytes;
 }
 
-void CpuAllocator::empty_cache() {
+void CachingAllocator::empty_cache() {
   std::array<std::vector<void*>, kNumClasses> released;
   {
     std::lock_guard lock(mutex_);
@@ -103,10 +100,10 @@ void CpuAllocator::empty_cache() {
     stats_.cached_bytes = 0;
   }
   for (auto& list : released)
-    for (void* p : list) std::free(p);
+    for (void* p : list) system_free(p);
 }
 
-void CpuAllocator::set_cache_limit(std::int64_t bytes) {
+void CachingAllocator::set_cache_limit(std::int64_t bytes) {
   if (bytes < 0) throw InvalidArgument("memory::set_cache_limit: limit must be >= 0, got " + std::to_string(bytes));
   {
     std::lock_guard lock(mutex_);
@@ -114,5 +111,18 @@ void CpuAllocator::set_cache_limit(std::int64_t bytes) {
   }
   empty_cache();
 }
+
+CpuAllocator& CpuAllocator::instance() {
+  // Never destroyed: tensors in static storage may be freed after main.
+  static auto* allocator = new CpuAllocator;
+  return *allocator;
+}
+
+void* CpuAllocator::system_allocate(std::size_t nbytes) {
+  // aligned_alloc wants a multiple of the alignment; small classes are not.
+  return std::aligned_alloc(kAlignment, (nbytes + kAlignment - 1) / kAlignment * kAlignment);
+}
+
+void CpuAllocator::system_free(void* ptr) noexcept { std::free(ptr); }
 
 }  // namespace eager::detail
