@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs eager_bench, data_bench and the image benchmarks (jpeg_bench,
-# resize_bench, color_bench, preprocess_bench), then their peers (LibTorch C++
+# resize_bench, color_bench, preprocess_bench), cuda_bench where CUDA is built and
+# a GPU is present, then their peers (LibTorch C++
 # and NumPy; tf.data for data_bench; Pillow and OpenCV for resizing,
 # TensorFlow for the colour kernels) on the same workloads, and prints every
 # result as one JSON object per line on stdout (build logs go to stderr). The
@@ -54,6 +55,7 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}
   -DEAGER_BUILD_BENCH=ON -DEAGER_BUILD_TESTS=OFF -DEAGER_BUILD_SAMPLES=OFF -DEAGER_CUDA=OFF >&2
 targets=(eager_bench data_bench resize_bench color_bench preprocess_bench)
 ninja -C "$build" -t targets all 2>/dev/null | grep -q '^jpeg_bench:' && targets+=(jpeg_bench)
+ninja -C "$build" -t targets all 2>/dev/null | grep -q '^cuda_bench:' && targets+=(cuda_bench)
 ((peers)) && ninja -C "$build" -t targets all 2>/dev/null | grep -q '^torch_bench:' && targets+=(torch_bench)
 ninja -C "$build" -j2 "${targets[@]}" >&2
 
@@ -68,6 +70,8 @@ results="$build/bench_results.jsonl"
     echo "bench.sh: TurboJPEG not found, jpeg_bench skipped" >&2
   fi
   "$build/bench/preprocess_bench"
+  # Says on stderr why it skips where no GPU can be used.
+  [[ -x "$build/bench/cuda_bench" ]] && "$build/bench/cuda_bench"
   # The peers' lines feed resize_bench's ratios, and color_bench's feed the
   # TensorFlow peer's: both sides work on the very same pixels.
   resize_peers="$build/resize_peers.jsonl"

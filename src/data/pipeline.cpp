@@ -171,10 +171,12 @@ void check_batch_shapes(const std::vector<Tensor>& elements) {
 Tensor stack_batch(const std::vector<Tensor>& elements) {
   check_batch_shapes(elements);
   const Tensor& first = elements[0];
-  // The general op is needed on devices and under a recording tape (stack
-  // has a gradient); on the CPU a batch is one allocation and a memcpy per
+  // The general op is needed on devices (it also refuses mixed devices) and
+  // under a recording tape (stack has a gradient); on the CPU a batch is one allocation and a memcpy per
   // element, without stack's per-element views.
-  if (!first.device().is_cpu() || autograd::any_recording()) return stack(elements, 0);
+  const bool all_on_cpu =
+      std::all_of(elements.begin(), elements.end(), [](const Tensor& t) { return t.device().is_cpu(); });
+  if (!all_on_cpu || autograd::any_recording()) return stack(elements, 0);
   std::vector<std::int64_t> dims{std::int64_t(elements.size())};
   for (int d = 0; d < first.rank(); ++d) dims.push_back(first.dim(d));
   Tensor out = Tensor::empty(Shape(dims), first.dtype(), Device::cpu());
