@@ -6,14 +6,15 @@
 //       {a, b});
 //   if (!result.ok) std::cerr << result.report();
 //
-// The floating-point inputs are cast to float64. With a fixed random weight
-// tensor w of f's output shape, the target T(x) = sum(f(x) * w) is
-// differentiated on a tape (the analytic gradient) and by central differences
-// (T(x + delta e_i) - T(x - delta e_i)) / (2 delta) for every element i of
-// every floating input (the numeric gradient). An element passes when
-// |analytic - numeric| <= atol + rtol * |numeric|. Integer inputs are passed
-// through unchanged and not checked. f may itself use tapes, so the checker
-// also checks second derivatives computed with nested tapes.
+// Every input is checked on the CPU: the floating-point inputs are cast to
+// float64 and copied there, integer inputs are copied with their values and
+// not checked. With a fixed random weight tensor w of f's output shape, the
+// target T(x) = sum(f(x) * w) is differentiated on a tape (the analytic
+// gradient) and by central differences (T(x + delta e_i) - T(x - delta e_i))
+// / (2 delta) for every element i of every floating input (the numeric
+// gradient). An element passes when |analytic - numeric| <= atol + rtol *
+// |numeric|. f may itself use tapes, so the checker also checks second
+// derivatives computed with nested tapes.
 #include <cstdint>
 #include <functional>
 #include <string>

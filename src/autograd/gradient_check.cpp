@@ -23,6 +23,8 @@ double evaluate(const std::function<Tensor(const std::vector<Tensor>&)>& f, cons
 GradientCheckResult check_gradients(const std::function<Tensor(const std::vector<Tensor>&)>& f,
                                     const std::vector<Tensor>& inputs, const GradientCheckOptions& options) {
   if (!(options.delta > 0)) throw InvalidArgument("check_gradients: delta must be positive");
+  // Every input goes to the CPU, where the probes below write single
+  // elements; integer inputs keep their values and dtype.
   std::vector<Tensor> x;
   std::vector<std::size_t> checked;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
@@ -31,7 +33,7 @@ GradientCheckResult check_gradients(const std::function<Tensor(const std::vector
       x.push_back(inputs[i].cast(DType::Float64).cpu().clone());
       checked.push_back(i);
     } else {
-      x.push_back(inputs[i]);
+      x.push_back(inputs[i].cpu());
     }
   }
 
@@ -44,7 +46,7 @@ GradientCheckResult check_gradients(const std::function<Tensor(const std::vector
     if (!y.defined() || !is_floating(y.dtype()))
       throw InvalidArgument("check_gradients: the function must return a floating-point tensor");
     weights = random::stateless_uniform(y.shape(), {static_cast<std::int64_t>(options.seed), 0}, 0.5, 1.5,
-                                        DType::Float64);
+                                        DType::Float64, y.device());
     const Tensor target = reduce_sum(multiply(cast(y, DType::Float64), weights));
     std::vector<Tensor> sources;
     for (std::size_t i : checked) sources.push_back(x[i]);

@@ -25,7 +25,8 @@ std::string describe_error(cudaError_t status) {
 }
 
 // The device last made current on this thread, so that ops on one device do
-// not call cudaSetDevice each time.
+// not call cudaSetDevice each time. Code that calls cudaSetDevice itself on
+// a thread that also runs eager ops must set it back (multi-GPU only).
 thread_local int t_active_device = -1;
 
 void make_current(int device) {
@@ -52,14 +53,19 @@ class DeviceAllocator final : public CachingAllocator {
   }
   void system_free(void* ptr) noexcept override {
     // cudaFree waits for the device, so blocks still read by queued kernels
-    // are safe to return; errors at process exit (driver shut down) are moot.
+    // are safe to return; errors at process exit (driver shut down) are
+    // moot, and cleared so that no later check reports them.
     cudaSetDevice(device_);
     t_active_device = device_;
     cudaFree(ptr);
+    cudaGetLastError();
   }
   std::string memory_details() override {
     std::size_t free = 0, total = 0;
-    if (cudaMemGetInfo(&free, &total) != cudaSuccess) return {};
+    if (cudaMemGetInfo(&free, &total) != cudaSuccess) {
+      cudaGetLastError();
+      return {};
+    }
     return "; the device has " + std::to_string(free) + " of " + std::to_string(total) + " bytes free";
   }
   int device_;
@@ -75,6 +81,8 @@ struct Staging {
   void* chunk[2] = {};
   cudaEvent_t done[2] = {};
   bool ready = false;
+  bool unavailable = false;  // pinning failed once; not retried on every transfer
+  int next = 0;              // the chunk an upload starts with: not the one the last upload may still use
 };
 
 struct DeviceState {
@@ -137,22 +145,28 @@ DeviceState& started(int device) {
   return s;
 }
 
-// Pinned chunks, allocated on first use; false when the system refuses to
-// pin memory, and transfers then go through CUDA's own pageable path.
+// Pinned chunks and their events, made on first use; false when the system
+// refuses to pin memory (then for good), and transfers go through CUDA's own
+// pageable path.
 bool staging_ready(Staging& st) {
   if (st.ready) return true;
-  for (int i = 0; i < 2; ++i) {
-    if (cudaHostAlloc(&st.chunk[i], kStagingChunk, cudaHostAllocDefault) != cudaSuccess) {
-      cudaGetLastError();
-      for (int j = 0; j <= i; ++j)
-        if (st.chunk[j]) cudaFreeHost(st.chunk[j]);
-      st.chunk[0] = st.chunk[1] = nullptr;
-      return false;
-    }
-    check(cudaEventCreateWithFlags(&st.done[i], cudaEventDisableTiming), "cudaEventCreate");
+  if (st.unavailable) return false;
+  bool ok = true;
+  for (int i = 0; i < 2 && ok; ++i) {
+    ok = cudaHostAlloc(&st.chunk[i], kStagingChunk, cudaHostAllocDefault) == cudaSuccess &&
+         cudaEventCreateWithFlags(&st.done[i], cudaEventDisableTiming) == cudaSuccess;
   }
-  st.ready = true;
-  return true;
+  if (ok) return st.ready = true;
+  cudaGetLastError();
+  for (int i = 0; i < 2; ++i) {
+    if (st.chunk[i]) cudaFreeHost(st.chunk[i]);
+    if (st.done[i]) cudaEventDestroy(st.done[i]);
+    st.chunk[i] = nullptr;
+    st.done[i] = nullptr;
+  }
+  cudaGetLastError();
+  st.unavailable = true;
+  return false;
 }
 
 class CudaRuntime final : public DeviceRuntime {
@@ -178,9 +192,12 @@ class CudaRuntime final : public DeviceRuntime {
     }
     // The source is consumed into the pinned chunks before returning; a
     // chunk is refilled only after the device has read it (its event).
-    for (std::size_t offset = 0, k = 0; offset < nbytes; offset += kStagingChunk, ++k) {
+    // Uploads alternate chunks, so a small upload does not wait for the
+    // previous one.
+    for (std::size_t offset = 0; offset < nbytes; offset += kStagingChunk) {
       const std::size_t len = std::min(kStagingChunk, nbytes - offset);
-      const int i = static_cast<int>(k % 2);
+      const int i = s.staging.next;
+      s.staging.next ^= 1;
       check(cudaEventSynchronize(s.staging.done[i]), "copy to the GPU");
       std::memcpy(s.staging.chunk[i], static_cast<const char*>(src) + offset, len);
       check(cudaMemcpyAsync(static_cast<char*>(dst) + offset, s.staging.chunk[i], len, cudaMemcpyHostToDevice,
@@ -307,8 +324,10 @@ bool allow_tf32() { return eager::cuda::allow_tf32(); }
 }  // namespace cuda
 
 DeviceRuntime* cuda_runtime() {
-  static cuda::CudaRuntime runtime;
-  return &runtime;
+  // Leaked on purpose, like the allocators: tensors in static storage free
+  // their device memory after main.
+  static auto* runtime = new cuda::CudaRuntime;
+  return runtime;
 }
 
 }  // namespace eager::detail

@@ -1,8 +1,9 @@
 // The colour adjustments. Brightness and gamma are composites of public ops
-// (every device, differentiable; uint8 images on the CPU through a table);
-// contrast is a fused CPU kernel with its own gradient rule, the composite
-// elsewhere; hue and saturation are CPU kernels; per_image_standardization
-// is a composite.
+// (every device, differentiable; uint8 images through a table where the
+// device has the table kernel); contrast is a fused kernel with its own
+// gradient rule where the device has one, the composite elsewhere; hue and
+// saturation are per-pixel kernels (image_kernels.hpp);
+// per_image_standardization is a composite.
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -17,6 +18,7 @@
 #include "autograd/tape.hpp"
 #include "image/color_common.hpp"
 #include "image/color_kernels.hpp"
+#include "image/image_kernels.hpp"
 #include "image/image_shape.hpp"
 
 namespace eager::image {
@@ -25,31 +27,35 @@ namespace {
 // A uint8 function of each value alone, run once on the 256 possible values
 // and applied as a table: one pass over the image instead of the composite's
 // five (convert, op, scale, clamp, cast), with the composite's very results.
-template <class Fn> Tensor through_table(const Tensor& image, const Fn& fn) {
+// The table is made on the CPU whatever the image's device, so that every
+// device applies the same bytes.
+template <class Fn> Tensor through_table(const char* op, const Tensor& image, const Fn& fn) {
   const std::vector<std::int64_t> mapped =
-      fn(cast(range(0, 256, 1, DType::Int32), DType::UInt8)).template to_vector<std::int64_t>();
+      fn(cast(range(0, 256, 1, DType::Int32, Device::cpu()), DType::UInt8)).template to_vector<std::int64_t>();
   std::uint8_t table[256];
   for (int v = 0; v < 256; ++v) table[v] = static_cast<std::uint8_t>(mapped[static_cast<std::size_t>(v)]);
   const Tensor in = image.contiguous();
   Tensor out = Tensor::empty(in.shape(), DType::UInt8, in.device());
-  if (out.num_elements() > 0) detail::apply_lut(in, out, table);
+  if (out.num_elements() > 0) detail::image_kernel(&detail::ImageKernels::apply_lut, op, in)(in, out, table);
   return out;
 }
 
-// Per-value functions: a table for uint8 images on the CPU, the composite
-// everywhere else.
-template <class Fn> Tensor per_value(const Tensor& image, const Fn& fn) {
-  if (image.dtype() == DType::UInt8 && image.device().is_cpu()) return through_table(image, fn);
+// Per-value functions: a table for uint8 images where the device has the
+// table kernel, the composite everywhere else.
+template <class Fn> Tensor per_value(const char* op, const Tensor& image, const Fn& fn) {
+  if (image.dtype() == DType::UInt8 && detail::has_image_kernel(&detail::ImageKernels::apply_lut, image.device()))
+    return through_table(op, image, fn);
   return fn(image);
 }
 
 // The HSV kernels read uint8, float32 and float64 directly; int32 and int64
 // go through float32 and back (unsaturated, as TF).
-Tensor run_hsv_kernel(detail::PixelOp kind, const Tensor& image, double param) {
+Tensor run_hsv_kernel(const char* op, detail::PixelOp kind, const Tensor& image, double param) {
+  detail::require_image_kernel(&detail::ImageKernels::pixel_op, op, image);
   const auto run = [&](const Tensor& x) {
     const Tensor in = x.contiguous();
     Tensor out = Tensor::empty(in.shape(), in.dtype(), in.device());
-    if (out.num_elements() > 0) detail::run_pixel_op(kind, in, out, param);
+    if (out.num_elements() > 0) detail::image_kernel(&detail::ImageKernels::pixel_op, op, in)(kind, in, out, param);
     return out;
   };
   if (image.dtype() == DType::Int32 || image.dtype() == DType::Int64) return detail::in_float(image, false, run);
@@ -80,7 +86,7 @@ Tensor detail::adjust_contrast_composite(const Tensor& f, double contrast_factor
 
 Tensor adjust_brightness(const Tensor& image, double delta) {
   detail::require_numeric("image::adjust_brightness", image);
-  return per_value(image, [delta](const Tensor& x) {
+  return per_value("image::adjust_brightness", image, [delta](const Tensor& x) {
     return detail::in_float(x, true, [delta](const Tensor& f) { return f + delta; });
   });
 }
@@ -89,12 +95,13 @@ Tensor adjust_contrast(const Tensor& images, double contrast_factor) {
   constexpr const char* op = "image::adjust_contrast";
   detail::require_rank_at_least(op, images, 3);
   detail::require_numeric(op, images);
-  return detail::in_float(images, true, [contrast_factor](const Tensor& f) {
+  return detail::in_float(images, true, [contrast_factor, op](const Tensor& f) {
     if (f.num_elements() == 0) return f;
-    if (!f.device().is_cpu()) return detail::adjust_contrast_composite(f, contrast_factor);
+    if (!detail::has_image_kernel(&detail::ImageKernels::adjust_contrast, f.device()))
+      return detail::adjust_contrast_composite(f, contrast_factor);
     const Tensor in = f.contiguous();
     Tensor out = Tensor::empty(in.shape(), in.dtype(), in.device());
-    detail::adjust_contrast(in, out, contrast_factor);
+    detail::image_kernel(&detail::ImageKernels::adjust_contrast, op, in)(in, out, contrast_factor);
     if (autograd::any_recording()) {
       // out = factor x + (1 - factor) mean(x): the gradient is factor g plus
       // (1 - factor) times g's own per-image, per-channel mean.
@@ -112,8 +119,7 @@ Tensor adjust_hue(const Tensor& image, double delta) {
   check_rgb_images(op, image);
   if (!(delta >= -1 && delta <= 1))
     throw InvalidArgument(std::string(op) + ": delta must be in the interval [-1, 1], got " + detail::number(delta));
-  detail::require_cpu(op, image);
-  return run_hsv_kernel(detail::PixelOp::AdjustHue, image, delta);
+  return run_hsv_kernel(op, detail::PixelOp::AdjustHue, image, delta);
 }
 
 Tensor adjust_saturation(const Tensor& image, double saturation_factor) {
@@ -121,8 +127,7 @@ Tensor adjust_saturation(const Tensor& image, double saturation_factor) {
   check_rgb_images(op, image);
   if (!std::isfinite(saturation_factor))
     throw InvalidArgument(std::string(op) + ": saturation_factor must be finite, got " + detail::number(saturation_factor));
-  detail::require_cpu(op, image);
-  return run_hsv_kernel(detail::PixelOp::AdjustSaturation, image, saturation_factor);
+  return run_hsv_kernel(op, detail::PixelOp::AdjustSaturation, image, saturation_factor);
 }
 
 Tensor adjust_gamma(const Tensor& image, double gamma, double gain) {
@@ -130,7 +135,7 @@ Tensor adjust_gamma(const Tensor& image, double gamma, double gain) {
   detail::require_numeric(op, image);
   if (!(gamma >= 0))
     throw InvalidArgument(std::string(op) + ": gamma must be a non-negative real number, got " + detail::number(gamma));
-  return per_value(image, [gamma, gain](const Tensor& x) {
+  return per_value(op, image, [gamma, gain](const Tensor& x) {
     return detail::in_float(x, true, [gamma, gain](const Tensor& f) { return gain * pow(f, gamma); });
   });
 }

@@ -26,8 +26,8 @@ inline std::string number(double v) {
   return text;
 }
 
-// The forms made of public ops behind the CPU fast paths: what other devices
-// run (and what the tests compare the fast paths with).
+// The forms made of public ops behind the fast kernels: what devices without
+// those kernels run (and what the tests compare the fast paths with).
 Tensor convert_image_dtype_composite(const Tensor& image, DType dtype, bool saturate);
 Tensor adjust_contrast_composite(const Tensor& images, double contrast_factor);  // float images, rank >= 3
 

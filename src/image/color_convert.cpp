@@ -13,6 +13,7 @@
 #include "autograd/tape.hpp"
 #include "image/color_common.hpp"
 #include "image/color_kernels.hpp"
+#include "image/image_kernels.hpp"
 #include "image/image_shape.hpp"
 
 namespace eager::image {
@@ -140,10 +141,10 @@ Tensor pixel_kernel(const char* op, detail::PixelOp kind, const Tensor& images) 
   detail::require_rank_at_least(op, images, 1);
   detail::require_last_dim(op, images, 3);
   detail::require_floating(op, images);
-  detail::require_cpu(op, images);
+  detail::require_image_kernel(&detail::ImageKernels::pixel_op, op, images);
   const Tensor in = images.contiguous();
   Tensor out = Tensor::empty(in.shape(), in.dtype(), in.device());
-  if (out.num_elements() > 0) detail::run_pixel_op(kind, in, out, 0.0);
+  if (out.num_elements() > 0) detail::image_kernel(&detail::ImageKernels::pixel_op, op, in)(kind, in, out, 0.0);
   return out;
 }
 
@@ -164,21 +165,16 @@ Tensor convert_image_dtype(const Tensor& image, DType dtype, bool saturate) {
     throw InvalidArgument(std::string(op) + ": dtype must be uint8, int32, int64, float32 or float64, got bool");
   const DType from = image.dtype();
   if (from == dtype) return image;
-  // uint8 <-> float on the CPU: one pass instead of two or three. Neither
-  // direction carries a gradient (one side is an integer), so nothing is
-  // lost by leaving the tape out.
+  // uint8 <-> float where the device has the kernel: one pass instead of
+  // two or three. Neither direction carries a gradient (one side is an
+  // integer), so nothing is lost by leaving the tape out.
   const bool to_float = from == DType::UInt8 && is_floating(dtype);
   const bool to_uint8 = is_floating(from) && dtype == DType::UInt8;
-  if ((to_float || to_uint8) && image.device().is_cpu()) {
+  const auto slot = to_float ? &detail::ImageKernels::uint8_to_float : &detail::ImageKernels::float_to_uint8;
+  if ((to_float || to_uint8) && detail::has_image_kernel(slot, image.device())) {
     const Tensor in = image.contiguous();
     Tensor out = Tensor::empty(in.shape(), dtype, in.device());
-    if (out.num_elements() > 0) {
-      if (to_float) {
-        detail::uint8_to_float(in, out);
-      } else {
-        detail::float_to_uint8(in, out);
-      }
-    }
+    if (out.num_elements() > 0) detail::image_kernel(slot, op, in)(in, out);
     return out;
   }
   return detail::convert_image_dtype_composite(image, dtype, saturate);

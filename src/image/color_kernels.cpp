@@ -2,13 +2,21 @@
 //
 // TF's adjust_hue and adjust_saturation kernels are scalar loops with a
 // switch on the hue sextant; on real images those branches mispredict often.
-// Here every pixel runs the same straight-line code on xsimd batches, the
-// branches becoming selects, so the compiler keeps 8 (AVX2 float) pixels in
-// flight. Each formula is TensorFlow's, operation for operation, so the
-// results are TF's up to the occasional fused multiply-add (one rounding
-// instead of two). Pixels are interleaved (RGBRGB...) in memory; blocks of
-// kBlock pixels are split into three planes, computed, and interleaved back,
-// which keeps the arithmetic on full vectors and the planes in L1.
+// Here every pixel runs the same straight-line code (color_math.hpp) on
+// xsimd batches, the branches becoming selects, so the compiler keeps 8
+// (AVX2 float) pixels in flight. Pixels are interleaved (RGBRGB...) in
+// memory; blocks of kBlock pixels are split into three planes, computed, and
+// interleaved back, which keeps the arithmetic on full vectors and the
+// planes in L1.
+//
+// Contraction is off: TF's kernels round every product, and so does the
+// CUDA build of the same formulas, so CPU and GPU give the same bits.
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
 #include "image/color_kernels.hpp"
 
 #include <xsimd/xsimd.hpp>
@@ -18,6 +26,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "image/color_math.hpp"
 #include "tensor/thread_pool.hpp"
 
 namespace eager::image::detail {
@@ -25,36 +34,6 @@ namespace {
 
 constexpr std::int64_t kBlock = 256;   // pixels per block: a multiple of every batch width
 constexpr std::int64_t kGrain = 8192;  // pixels per task of the thread pool
-
-// convert_image_dtype's uint8 scale, as TF rounds it: 1. / 255 in double,
-// then to the float type.
-template <class T> constexpr T kInv255 = static_cast<T>(1.0 / 255);
-
-template <class T> T to_float(std::uint8_t x) { return static_cast<T>(x) * kInv255<T>; }
-
-// convert_image_dtype(float -> uint8): y * 255.5 clamped to [0, 255] and
-// truncated (NaN gives 0). TF's unsaturated cast is undefined out of range:
-// its vectorised path clamps like this, its scalar tail wraps.
-template <class T> std::uint8_t to_uint8(T y) {
-  const T scaled = y * static_cast<T>(255.5);
-  if (!(scaled > T(0))) return 0;
-  return scaled >= T(255) ? 255 : static_cast<std::uint8_t>(scaled);
-}
-
-template <class In, class T> T load_value(In x) {
-  if constexpr (std::is_same_v<In, std::uint8_t>) {
-    return to_float<T>(x);
-  } else {
-    return x;
-  }
-}
-template <class In, class T> In store_value(T y) {
-  if constexpr (std::is_same_v<In, std::uint8_t>) {
-    return to_uint8(y);
-  } else {
-    return y;
-  }
-}
 
 // Runs fn(r, g, b, count) on planes of up to kBlock pixels; count is rounded
 // up to a whole number of batches, the padding lanes being zeros.
@@ -68,146 +47,37 @@ void for_each_block(const In* src, In* dst, std::int64_t pixels, const Fn& fn) {
       const std::int64_t padded = (n + width - 1) / width * width;
       const In* s = src + 3 * start;
       for (std::int64_t i = 0; i < n; ++i) {
-        r[i] = load_value<In, T>(s[3 * i]);
-        g[i] = load_value<In, T>(s[3 * i + 1]);
-        b[i] = load_value<In, T>(s[3 * i + 2]);
+        r[i] = pixel::load_value<In, T>(s[3 * i]);
+        g[i] = pixel::load_value<In, T>(s[3 * i + 1]);
+        b[i] = pixel::load_value<In, T>(s[3 * i + 2]);
       }
       for (std::int64_t i = n; i < padded; ++i) r[i] = g[i] = b[i] = T(0);
       fn(r, g, b, padded);
       In* d = dst + 3 * start;
       for (std::int64_t i = 0; i < n; ++i) {
-        d[3 * i] = store_value<In, T>(r[i]);
-        d[3 * i + 1] = store_value<In, T>(g[i]);
-        d[3 * i + 2] = store_value<In, T>(b[i]);
+        d[3 * i] = pixel::store_value<In, T>(r[i]);
+        d[3 * i + 1] = pixel::store_value<In, T>(g[i]);
+        d[3 * i + 2] = pixel::store_value<In, T>(b[i]);
       }
     }
   });
 }
 
-template <class T> using V = xsimd::batch<T>;
-
-template <class T> xsimd::batch_bool<T> is(const V<T>& k, T value) { return k == V<T>(value); }
-
-// TF's AdjustHue kernel (rgb_to_hv_range, rotate, hv_range_to_rgb).
-template <class T> struct RotateHue {
-  T delta6;  // delta * 6, rounded to T before it is added, as in TF
-  void operator()(T* r, T* g, T* b, std::int64_t n) const {
-    const V<T> zero(T(0)), one(T(1)), six(T(6)), d6(delta6);
-    for (std::int64_t i = 0; i < n; i += static_cast<std::int64_t>(V<T>::size)) {
-      const V<T> R = V<T>::load_aligned(r + i), G = V<T>::load_aligned(g + i), B = V<T>::load_aligned(b + i);
-      // TF's sextant and max/mid/min from its comparisons, ties included.
-      const auto r_lt_g = R < G, b_lt_r = B < R, b_gt_g = B > G, b_lt_g = B < G, b_gt_r = B > R;
-      const V<T> vmax = xsimd::select(r_lt_g, xsimd::select(b_gt_g, B, G), xsimd::select(b_gt_r, B, R));
-      const V<T> vmin = xsimd::select(r_lt_g, xsimd::select(b_lt_r, B, R), xsimd::select(b_lt_g, B, G));
-      const V<T> vmid = xsimd::select(r_lt_g, xsimd::select(b_lt_r, R, xsimd::select(b_gt_g, G, B)),
-                                      xsimd::select(b_lt_g, G, xsimd::select(b_gt_r, R, B)));
-      const V<T> sextant =
-          xsimd::select(r_lt_g, xsimd::select(b_lt_r, V<T>(1), xsimd::select(b_gt_g, V<T>(3), V<T>(2))),
-                        xsimd::select(b_lt_g, V<T>(0), xsimd::select(b_gt_r, V<T>(4), V<T>(5))));
-      const auto odd = is<T>(sextant, 1) || is<T>(sextant, 3) || is<T>(sextant, 5);
-      const V<T> ratio = (vmid - vmin) / (vmax - vmin);
-      V<T> h = xsimd::select(vmax == vmin, zero, sextant + xsimd::select(odd, one - ratio, ratio));
-      // h is in [0, 6] and delta6 in [-6, 6]: TF's while loops run at most
-      // once adding and twice subtracting.
-      h = h + d6;
-      h = xsimd::select(h < zero, h + six, h);
-      h = xsimd::select(h >= six, h - six, h);
-      h = xsimd::select(h >= six, h - six, h);
-      const V<T> k = xsimd::floor(h);
-      const V<T> f = h - k;
-      const auto k_odd = is<T>(k, 1) || is<T>(k, 3) || is<T>(k, 5);
-      const V<T> mid = vmin + xsimd::select(k_odd, one - f, f) * (vmax - vmin);
-      const V<T> out_r = xsimd::select(is<T>(k, 0) || is<T>(k, 5), vmax,
-                                       xsimd::select(is<T>(k, 2) || is<T>(k, 3), vmin, mid));
-      const V<T> out_g =
-          xsimd::select(is<T>(k, 1) || is<T>(k, 2), vmax, xsimd::select(k >= V<T>(4), vmin, mid));
-      const V<T> out_b =
-          xsimd::select(is<T>(k, 3) || is<T>(k, 4), vmax, xsimd::select(k <= one, vmin, mid));
-      out_r.store_aligned(r + i);
-      out_g.store_aligned(g + i);
-      out_b.store_aligned(b + i);
+// Applies a per-pixel functor of color_math.hpp to the planes, one xsimd
+// batch of pixels at a time, with the functor inlined (GCC would otherwise
+// call the larger ones once per batch).
+template <class T, class PixelFn> auto on_planes(PixelFn fn) {
+  return [fn](T* r, T* g, T* b, std::int64_t n) __attribute__((flatten)) {
+    using V = xsimd::batch<T>;
+    for (std::int64_t i = 0; i < n; i += static_cast<std::int64_t>(V::size)) {
+      V R = V::load_aligned(r + i), G = V::load_aligned(g + i), B = V::load_aligned(b + i);
+      fn(R, G, B);
+      R.store_aligned(r + i);
+      G.store_aligned(g + i);
+      B.store_aligned(b + i);
     }
-  }
-};
-
-// TF's AdjustSaturation kernel: its own rgb_to_hsv, the scaled saturation
-// clamped to [0, 1], its own hsv_to_rgb.
-template <class T> struct ScaleSaturation {
-  T scale;
-  void operator()(T* r, T* g, T* b, std::int64_t n) const {
-    const V<T> zero(T(0)), one(T(1)), two(T(2)), six(T(6)), factor(scale);
-    const V<T> third(static_cast<T>(2.0 / 6.0)), two_thirds(static_cast<T>(4.0 / 6.0));
-    for (std::int64_t i = 0; i < n; i += static_cast<std::int64_t>(V<T>::size)) {
-      const V<T> R = V<T>::load_aligned(r + i), G = V<T>::load_aligned(g + i), B = V<T>::load_aligned(b + i);
-      const V<T> v = xsimd::max(R, xsimd::max(G, B));
-      const V<T> range = v - xsimd::min(R, xsimd::min(G, B));
-      V<T> s = xsimd::select(v > zero, range / v, zero);
-      const V<T> norm = one / (six * range);
-      V<T> h = xsimd::select(R == v, norm * (G - B),
-                             xsimd::select(G == v, norm * (B - R) + third, norm * (R - G) + two_thirds));
-      h = xsimd::select(range <= zero, zero, h);
-      h = xsimd::select(h < zero, h + one, h);
-      s = xsimd::min(one, xsimd::max(zero, s * factor));
-
-      const V<T> c = s * v;
-      const V<T> m = v - c;
-      const V<T> dh = h * six;
-      // TF's int(dh) and its fmod loops; dh is in [0, 6], where both are exact.
-      const V<T> k = xsimd::floor(dh);
-      const V<T> fmodu = dh - two * xsimd::floor(dh * V<T>(T(0.5)));
-      const V<T> x = c * (one - xsimd::abs(fmodu - one));
-      // Sextant 6 (h == 1 exactly) takes TF's default case: all zero.
-      const V<T> rr = xsimd::select(is<T>(k, 0) || is<T>(k, 5), c,
-                                    xsimd::select(is<T>(k, 1) || is<T>(k, 4), x, zero));
-      const V<T> gg = xsimd::select(is<T>(k, 1) || is<T>(k, 2), c,
-                                    xsimd::select(is<T>(k, 0) || is<T>(k, 3), x, zero));
-      const V<T> bb = xsimd::select(is<T>(k, 3) || is<T>(k, 4), c,
-                                    xsimd::select(is<T>(k, 2) || is<T>(k, 5), x, zero));
-      (rr + m).store_aligned(r + i);
-      (gg + m).store_aligned(g + i);
-      (bb + m).store_aligned(b + i);
-    }
-  }
-};
-
-// TF's RGBToHSV functor (colorspace_op.h); writes H, S, V over R, G, B.
-template <class T> struct ToHsv {
-  void operator()(T* r, T* g, T* b, std::int64_t n) const {
-    const V<T> zero(T(0)), one(T(1)), sixth(T(1) / T(6)), third(T(2) / T(6)), two_thirds(T(4) / T(6));
-    for (std::int64_t i = 0; i < n; i += static_cast<std::int64_t>(V<T>::size)) {
-      const V<T> R = V<T>::load_aligned(r + i), G = V<T>::load_aligned(g + i), B = V<T>::load_aligned(b + i);
-      const V<T> v = xsimd::max(R, xsimd::max(G, B));
-      const V<T> range = v - xsimd::min(R, xsimd::min(G, B));
-      const V<T> s = xsimd::select(v > zero, range / v, zero);
-      const V<T> norm = (one / range) * sixth;
-      V<T> h = xsimd::select(R == v, norm * (G - B),
-                             xsimd::select(G == v, norm * (B - R) + third, norm * (R - G) + two_thirds));
-      h = xsimd::select(range > zero, h, zero);
-      h = xsimd::select(h < zero, h + one, h);
-      h.store_aligned(r + i);
-      s.store_aligned(g + i);
-      v.store_aligned(b + i);
-    }
-  }
-};
-
-// TF's HSVToRGB functor; reads H, S, V from the three planes.
-template <class T> struct FromHsv {
-  void operator()(T* r, T* g, T* b, std::int64_t n) const {
-    const V<T> zero(T(0)), one(T(1)), two(T(2)), three(T(3)), four(T(4)), six(T(6));
-    for (std::int64_t i = 0; i < n; i += static_cast<std::int64_t>(V<T>::size)) {
-      const V<T> H = V<T>::load_aligned(r + i), S = V<T>::load_aligned(g + i), Vv = V<T>::load_aligned(b + i);
-      const V<T> dh = H * six;
-      const V<T> dr = xsimd::min(xsimd::max(xsimd::abs(dh - three) - one, zero), one);
-      const V<T> dg = xsimd::min(xsimd::max(two - xsimd::abs(dh - two), zero), one);
-      const V<T> db = xsimd::min(xsimd::max(two - xsimd::abs(dh - four), zero), one);
-      const V<T> one_s = one - S;
-      ((one_s + S * dr) * Vv).store_aligned(r + i);
-      ((one_s + S * dg) * Vv).store_aligned(g + i);
-      ((one_s + S * db) * Vv).store_aligned(b + i);
-    }
-  }
-};
+  };
+}
 
 template <class In, class T> void run_typed(PixelOp op, const Tensor& in, Tensor& out, double param) {
   const In* src = in.data<In>();
@@ -215,17 +85,16 @@ template <class In, class T> void run_typed(PixelOp op, const Tensor& in, Tensor
   const std::int64_t pixels = in.num_elements() / 3;
   switch (op) {
     case PixelOp::AdjustHue:
-      // TF multiplies the float32 delta by 6 in float32.
-      for_each_block<In, T>(src, dst, pixels, RotateHue<T>{static_cast<T>(static_cast<T>(param) * T(6))});
+      for_each_block<In, T>(src, dst, pixels, on_planes<T>(pixel::RotateHue<T>::from_delta(param)));
       break;
     case PixelOp::AdjustSaturation:
-      for_each_block<In, T>(src, dst, pixels, ScaleSaturation<T>{static_cast<T>(param)});
+      for_each_block<In, T>(src, dst, pixels, on_planes<T>(pixel::ScaleSaturation<T>{static_cast<T>(param)}));
       break;
     case PixelOp::RgbToHsv:
-      for_each_block<In, T>(src, dst, pixels, ToHsv<T>{});
+      for_each_block<In, T>(src, dst, pixels, on_planes<T>(pixel::ToHsv<T>{}));
       break;
     case PixelOp::HsvToRgb:
-      for_each_block<In, T>(src, dst, pixels, FromHsv<T>{});
+      for_each_block<In, T>(src, dst, pixels, on_planes<T>(pixel::FromHsv<T>{}));
       break;
   }
 }
@@ -266,7 +135,7 @@ void contrast_typed(const T* src, T* dst, std::int64_t batch, std::int64_t h, st
                                   const T* mean = mean_rows.data() + (y / h) * row;
                                   const T* x = src + y * row;
                                   T* o = dst + y * row;
-                                  for (std::int64_t j = 0; j < row; ++j) o[j] = (x[j] - mean[j]) * factor + mean[j];
+                                  for (std::int64_t j = 0; j < row; ++j) o[j] = pixel::contrast(x[j], mean[j], factor);
                                 }
                               });
 }
@@ -314,7 +183,7 @@ void uint8_to_float(const Tensor& in, Tensor& out) {
     using T = std::remove_pointer_t<decltype(dst)>;
     eager::detail::parallel_for(in.num_elements(), 1 << 16, [&, dst](std::int64_t begin, std::int64_t end) {
       T table[256];
-      for (int v = 0; v < 256; ++v) table[v] = to_float<T>(static_cast<std::uint8_t>(v));
+      for (int v = 0; v < 256; ++v) table[v] = pixel::unit_from_uint8<T>(static_cast<std::uint8_t>(v));
       const std::uint8_t* s = src;
       T* d = dst;
       for (std::int64_t i = begin; i < end; ++i) d[i] = table[s[i]];
@@ -333,7 +202,7 @@ void float_to_uint8(const Tensor& in, Tensor& out) {
     eager::detail::parallel_for(in.num_elements(), 1 << 15, [&](std::int64_t begin, std::int64_t end) {
       const auto* src = src_base;
       std::uint8_t* dst = dst_base;
-      for (std::int64_t i = begin; i < end; ++i) dst[i] = to_uint8(src[i]);
+      for (std::int64_t i = begin; i < end; ++i) dst[i] = pixel::uint8_from_unit(src[i]);
     });
   };
   if (in.dtype() == DType::Float32) {

@@ -2,8 +2,10 @@
 // The CPU kernels behind the colour functions that are not composites of
 // public ops: TensorFlow's per-pixel HSV arithmetic (adjust_hue,
 // adjust_saturation, rgb_to_hsv, hsv_to_rgb) and the one-pass uint8 paths.
-// Callers have checked shapes, dtypes, device and arguments; `in` is
-// contiguous and `out` a fresh contiguous tensor of the same shape.
+// The GPU has the same functions (src/cuda/image_color.cu); both reach the
+// ops through image_kernels.hpp. Callers have checked shapes, dtypes, device
+// and arguments; `in` is contiguous and `out` a fresh contiguous tensor of
+// the same shape.
 #include <cstdint>
 
 #include "eager/tensor.hpp"

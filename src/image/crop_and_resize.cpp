@@ -179,7 +179,7 @@ Tensor crop_forward_tensor(const Tensor& images, const Boxes& boxes, const Crop&
 Tensor crop_backward_tensor(const Tensor& grads, const Boxes& boxes, const Crop& c, DType dtype) {
   Tensor out = Tensor::empty({c.batch, c.height, c.width, c.depth}, dtype, Device::cpu());
   if (out.num_elements() == 0) return out;
-  eager::image::detail::require_cpu("image::crop_and_resize (gradient)", grads);
+  eager::image::detail::require_cpu("image::crop_and_resize (gradient)", grads, "gradient");
   const Tensor g = grads.cast(DType::Float32).contiguous();
   if (dtype == DType::Float64)
     crop_backward(g.data<float>(), boxes.boxes.data<float>(), boxes.index, c, out.mutable_data<double>());
@@ -228,9 +228,12 @@ Tensor crop_and_resize(const Tensor& images, const Tensor& boxes, const Tensor& 
   if (images.rank() != 4)
     throw InvalidArgument(op + ": images must be a batch of rank 4 (NHWC), got shape " + shape_of(images));
   image::detail::require_image_dtype(op.c_str(), images);
+  if (image::detail::run_on_cpu_instead(op.c_str(), {&images, &boxes, &box_indices}))
+    return crop_and_resize(images.cpu(), boxes.cpu(), box_indices.cpu(), crop_height, crop_width, method,
+                           extrapolation_value);
   image::detail::require_cpu(op.c_str(), images);
-  image::detail::require_cpu(op.c_str(), boxes);
-  image::detail::require_cpu(op.c_str(), box_indices);
+  image::detail::require_cpu(op.c_str(), boxes, "boxes tensor");
+  image::detail::require_cpu(op.c_str(), box_indices, "box_indices tensor");
   Crop c{images.dim(0), images.dim(1), images.dim(2), images.dim(3), crop_height, crop_width,
          method == ResizeMethod::Bilinear};
   if (c.height <= 0 || c.width <= 0)

@@ -93,6 +93,11 @@ Tensor draw_bounding_boxes(const Tensor& images, const Tensor& boxes, const Tens
   const char* op = "image::draw_bounding_boxes";
   const auto fail = [op](const std::string& what) { throw InvalidArgument(std::string(op) + ": " + what); };
   if (!images.defined() || !boxes.defined()) fail("images and boxes must be defined tensors");
+  if (detail::run_on_cpu_instead(op, {&images, &boxes, &colors}))
+    return draw_bounding_boxes(images.cpu(), boxes.cpu(), colors.defined() ? colors.cpu() : colors);
+  detail::require_cpu(op, images);
+  detail::require_cpu(op, boxes, "boxes tensor");
+  if (colors.defined()) detail::require_cpu(op, colors, "colors tensor");
   const detail::ImageDims d = detail::image_dims(op, images);
   detail::require_image_dtype(op, images);
   if (d.channels != 1 && d.channels != 3 && d.channels != 4)
@@ -121,7 +126,6 @@ Tensor draw_bounding_boxes(const Tensor& images, const Tensor& boxes, const Tens
     }
   }
   if (palette.empty()) palette = default_palette(d.channels);
-  detail::require_cpu(op, images);
 
   // TF registers no gradient for drawing: the copy stays off every tape.
   Tensor out;

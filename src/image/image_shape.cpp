@@ -3,6 +3,7 @@
 #include <string>
 
 #include "eager/error.hpp"
+#include "tensor/dispatch.hpp"
 
 namespace eager::image::detail {
 
@@ -28,10 +29,22 @@ void require_image_dtype(const char* op, const Tensor& image) {
                           std::string(dtype_name(t)));
 }
 
-void require_cpu(const char* op, const Tensor& image) {
-  if (!image.device().is_cpu())
-    throw Unimplemented(std::string(op) + ": only the CPU has a kernel for this op; the image is on " +
-                        image.device().name() + " (copy it with .cpu())");
+void require_cpu(const char* op, const Tensor& t, const char* what) {
+  if (!t.device().is_cpu())
+    throw Unimplemented(std::string(op) + ": only the CPU has a kernel for this op; the " + what + " is on " +
+                        t.device().name() + " (" + eager::detail::kSoftPlacementHint + ")");
+}
+
+bool run_on_cpu_instead(const char* op, std::initializer_list<const Tensor*> inputs) {
+  for (const Tensor* t : inputs)
+    if (t->defined() && !t->device().is_cpu()) return eager::detail::soft_place_on_cpu(op);
+  return false;
+}
+
+Tensor cpu_input(const char* op, const Tensor& t, const char* what) {
+  if (!t.defined() || t.device().is_cpu()) return t;
+  if (!eager::detail::soft_place_on_cpu(op)) require_cpu(op, t, what);
+  return t.cpu();
 }
 
 }  // namespace eager::image::detail

@@ -15,6 +15,7 @@
 #include "eager/creation.hpp"
 #include "eager/error.hpp"
 #include "eager/image/boxes.hpp"
+#include "image/image_shape.hpp"
 #include "tensor/dispatch.hpp"
 
 namespace eager::image {
@@ -55,6 +56,10 @@ NonMaxSuppressionResult suppress(const char* op, const Tensor& boxes, const Tens
                                  double soft_nms_sigma) {
   const auto fail = [op](const std::string& what) { throw InvalidArgument(std::string(op) + ": " + what); };
   if (!boxes.defined() || !scores.defined()) fail("boxes and scores must be defined tensors");
+  if (detail::run_on_cpu_instead(op, {&boxes, &scores}))
+    return suppress(op, boxes.cpu(), scores.cpu(), max_output_size, iou_threshold, score_threshold, soft_nms_sigma);
+  detail::require_cpu(op, boxes, "boxes tensor");
+  detail::require_cpu(op, scores, "scores tensor");
   if (boxes.rank() != 2 || boxes.dim(1) != 4)
     fail("boxes must have shape [N, 4], got " + eager::detail::describe(boxes));
   if (scores.rank() != 1 || scores.dim(0) != boxes.dim(0))
@@ -112,8 +117,7 @@ NonMaxSuppressionResult suppress(const char* op, const Tensor& boxes, const Tens
   }
 
   const Shape shape{static_cast<std::int64_t>(selected.size())};
-  return NonMaxSuppressionResult{constant(selected, shape).to(boxes.device()),
-                                 constant(selected_scores, shape).to(boxes.device())};
+  return NonMaxSuppressionResult{constant(selected, shape), constant(selected_scores, shape)};
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "eager/array_ops.hpp"
 #include "eager/autograd.hpp"
 #include "eager/error.hpp"
+#include "image/image_kernels.hpp"
 #include "image/image_shape.hpp"
 #include "image/resize_kernels.hpp"
 
@@ -28,7 +29,8 @@ constexpr std::int64_t kMaxSize = std::numeric_limits<std::int32_t>::max();
 detail::ImageDims check_images(const char* op, const Tensor& images) {
   const detail::ImageDims dims = detail::image_dims(op, images);
   detail::require_image_dtype(op, images);
-  detail::require_cpu(op, images);
+  // Before any weight table is built for a device that could not use it.
+  detail::require_image_kernel(&detail::ImageKernels::apply_separable, op, images);
   if (dims.channels <= 0)
     throw InvalidArgument(std::string(op) + ": image must have at least one channel, got shape " +
                           images.shape().to_string());
@@ -67,26 +69,27 @@ std::pair<std::int64_t, std::int64_t> output_size(const char* op, const detail::
 // Allocates (and drops) the result first, so that a size no memory can hold
 // fails with ResourceExhausted before weight tables of height + width
 // entries are built for it; the caching allocator hands the block back.
-void require_output_memory(const detail::ImageDims& d, std::int64_t h, std::int64_t w, DType dtype) {
+void require_output_memory(const detail::ImageDims& d, std::int64_t h, std::int64_t w, DType dtype, Device device) {
   const Shape shape = d.batched ? Shape{d.batch, h, w, d.channels} : Shape{h, w, d.channels};
-  (void)Tensor::empty(shape, dtype, Device::cpu());
+  (void)Tensor::empty(shape, dtype, device);
 }
 
-// Applies the map; for floating images with a gradient: the transposed map,
-// applied the same way (so it has a gradient too).
-Tensor apply_map(const Tensor& images, const MapPtr& map, bool gather, DType out_dtype) {
-  auto run = [map, gather, out_dtype](const Tensor& x) {
+// Applies the map with the kernels of the images' device; for floating
+// images with a gradient: the transposed map, applied the same way on the
+// gradient's device (so it has a gradient too).
+Tensor apply_map(const char* op, const Tensor& images, const MapPtr& map, bool gather, DType out_dtype) {
+  auto run = [op, map, gather, out_dtype](const Tensor& x) {
     const Tensor in = x.contiguous();
-    return gather ? detail::gather_nearest(in, *map) : detail::apply_separable(in, *map, out_dtype);
+    if (gather) return detail::image_kernel(&detail::ImageKernels::gather_nearest, op, in)(in, *map);
+    return detail::image_kernel(&detail::ImageKernels::apply_separable, op, in)(in, *map, out_dtype);
   };
   if (!is_floating(images.dtype())) return run(images);
-  return custom_gradient({images}, [map, run](const std::vector<Tensor>& in) {
+  return custom_gradient({images}, [op, map, run](const std::vector<Tensor>& in) {
     CustomGradientResult result;
     result.outputs = {run(in[0])};
-    result.backward = [map, in_dtype = in[0].dtype()](const std::vector<Tensor>& grads) {
+    result.backward = [op, map, in_dtype = in[0].dtype()](const std::vector<Tensor>& grads) {
       auto transposed = std::make_shared<const SeparableMap>(detail::transpose(*map));
-      detail::require_cpu("image::resize (gradient)", grads[0]);
-      return std::vector<Tensor>{apply_map(grads[0], transposed, false, in_dtype)};
+      return std::vector<Tensor>{apply_map(op, grads[0], transposed, false, in_dtype)};
     };
     return result;
   })[0];
@@ -135,39 +138,40 @@ Tensor resize(const Tensor& images, std::int64_t height, std::int64_t width, con
   const char* op = "image::resize";
   const detail::ImageDims d = check_images(op, images);
   const auto [h, w] = output_size(op, d, height, width, options.preserve_aspect_ratio);
-  require_output_memory(d, h, w, options.method == ResizeMethod::Nearest ? images.dtype() : DType::Float32);
+  require_output_memory(d, h, w, options.method == ResizeMethod::Nearest ? images.dtype() : DType::Float32,
+                        images.device());
   const bool aa = options.antialias;
   switch (options.method) {
     case ResizeMethod::Bilinear:
-      if (aa) return apply_map(images, scale_map(d, h, w, SamplingKernel::Triangle, true), false, DType::Float32);
-      return apply_map(images, both_axes(d, h, w, [](std::int64_t in, std::int64_t out) {
+      if (aa) return apply_map(op, images, scale_map(d, h, w, SamplingKernel::Triangle, true), false, DType::Float32);
+      return apply_map(op, images, both_axes(d, h, w, [](std::int64_t in, std::int64_t out) {
                          return detail::bilinear_weights(in, out, detail::resize_scale(in, out, false), true);
                        }),
                        false, DType::Float32);
     case ResizeMethod::Nearest:
-      return apply_map(images, both_axes(d, h, w, [](std::int64_t in, std::int64_t out) {
+      return apply_map(op, images, both_axes(d, h, w, [](std::int64_t in, std::int64_t out) {
                          return detail::nearest_weights(in, out, detail::resize_scale(in, out, false), true, false);
                        }),
                        true, images.dtype());
     case ResizeMethod::Bicubic:
-      if (aa) return apply_map(images, scale_map(d, h, w, SamplingKernel::KeysCubic, true), false, DType::Float32);
-      return apply_map(images, both_axes(d, h, w, [](std::int64_t in, std::int64_t out) {
+      if (aa) return apply_map(op, images, scale_map(d, h, w, SamplingKernel::KeysCubic, true), false, DType::Float32);
+      return apply_map(op, images, both_axes(d, h, w, [](std::int64_t in, std::int64_t out) {
                          return detail::bicubic_weights(in, out, detail::resize_scale(in, out, false), true);
                        }),
                        false, DType::Float32);
     case ResizeMethod::Area:
-      return apply_map(images, both_axes(d, h, w, [](std::int64_t in, std::int64_t out) {
+      return apply_map(op, images, both_axes(d, h, w, [](std::int64_t in, std::int64_t out) {
                          return detail::area_weights(in, out, detail::resize_scale(in, out, false));
                        }),
                        false, DType::Float32);
     case ResizeMethod::Lanczos3:
-      return apply_map(images, scale_map(d, h, w, SamplingKernel::Lanczos3, aa), false, DType::Float32);
+      return apply_map(op, images, scale_map(d, h, w, SamplingKernel::Lanczos3, aa), false, DType::Float32);
     case ResizeMethod::Lanczos5:
-      return apply_map(images, scale_map(d, h, w, SamplingKernel::Lanczos5, aa), false, DType::Float32);
+      return apply_map(op, images, scale_map(d, h, w, SamplingKernel::Lanczos5, aa), false, DType::Float32);
     case ResizeMethod::Gaussian:
-      return apply_map(images, scale_map(d, h, w, SamplingKernel::Gaussian, aa), false, DType::Float32);
+      return apply_map(op, images, scale_map(d, h, w, SamplingKernel::Gaussian, aa), false, DType::Float32);
     case ResizeMethod::MitchellCubic:
-      return apply_map(images, scale_map(d, h, w, SamplingKernel::MitchellCubic, aa), false, DType::Float32);
+      return apply_map(op, images, scale_map(d, h, w, SamplingKernel::MitchellCubic, aa), false, DType::Float32);
   }
   throw InvalidArgument(std::string(op) + ": unknown resize method");
 }
@@ -177,26 +181,27 @@ Tensor resize_v1(const Tensor& images, std::int64_t height, std::int64_t width, 
   const detail::ImageDims d = check_images(op, images);
   const auto [h, w] = output_size(op, d, height, width, options.preserve_aspect_ratio);
   if (h == d.height && w == d.width) return images;
-  require_output_memory(d, h, w, options.method == ResizeMethod::Nearest ? images.dtype() : DType::Float32);
+  require_output_memory(d, h, w, options.method == ResizeMethod::Nearest ? images.dtype() : DType::Float32,
+                        images.device());
   const bool align = options.align_corners;
   switch (options.method) {
     case ResizeMethod::Bilinear:
-      return apply_map(images, both_axes(d, h, w, [align](std::int64_t in, std::int64_t out) {
+      return apply_map(op, images, both_axes(d, h, w, [align](std::int64_t in, std::int64_t out) {
                          return detail::bilinear_weights(in, out, detail::resize_scale(in, out, align), false);
                        }),
                        false, DType::Float32);
     case ResizeMethod::Nearest:
-      return apply_map(images, both_axes(d, h, w, [align](std::int64_t in, std::int64_t out) {
+      return apply_map(op, images, both_axes(d, h, w, [align](std::int64_t in, std::int64_t out) {
                          return detail::nearest_weights(in, out, detail::resize_scale(in, out, align), false, align);
                        }),
                        true, images.dtype());
     case ResizeMethod::Bicubic:
-      return apply_map(images, both_axes(d, h, w, [align](std::int64_t in, std::int64_t out) {
+      return apply_map(op, images, both_axes(d, h, w, [align](std::int64_t in, std::int64_t out) {
                          return detail::bicubic_weights(in, out, detail::resize_scale(in, out, align), false);
                        }),
                        false, DType::Float32);
     case ResizeMethod::Area:
-      return apply_map(images, both_axes(d, h, w, [align](std::int64_t in, std::int64_t out) {
+      return apply_map(op, images, both_axes(d, h, w, [align](std::int64_t in, std::int64_t out) {
                          return detail::area_weights(in, out, detail::resize_scale(in, out, align));
                        }),
                        false, DType::Float32);

@@ -15,6 +15,7 @@
 #include "eager/creation.hpp"
 #include "eager/error.hpp"
 #include "eager/image/boxes.hpp"
+#include "image/image_shape.hpp"
 #include "tensor/dispatch.hpp"
 #include "tensor/philox.hpp"
 
@@ -166,7 +167,8 @@ Validated validate(const char* op, const Shape& image_size, const Tensor& boundi
   if (!is_floating(bounding_boxes.dtype()))
     fail("bounding_boxes must be float32 or float64, got " + eager::detail::describe(bounding_boxes));
 
-  const std::vector<float> coords = bounding_boxes.to_vector<float>();
+  const std::vector<float> coords =
+      image::detail::cpu_input(op, bounding_boxes, "bounding_boxes tensor").to_vector<float>();
   const float h = static_cast<float>(v.height), w = static_cast<float>(v.width);
   for (std::size_t b = 0; b + 4 <= coords.size(); b += 4) {
     for (std::size_t i = 0; i < 4; ++i)

@@ -1,20 +1,20 @@
-// The copying ops of array_ops.hpp. They only move bytes, so one CPU
-// implementation keyed by itemsize serves every dtype instead of a kernel
-// table per dtype. Most of them are a single strided copy: the output (or a
-// slice of it) is described as a view and the input as a matching view with
+// The copying ops of array_ops.hpp: argument checks, error messages and
+// autograd recording, once for every device; the bytes move in the device's
+// data-movement kernels (array_kernels.hpp), keyed by itemsize rather than
+// dtype. Most ops are a single strided copy: the output (or a slice of it) is
+// the destination and the input is read through a matching layout with
 // broadcast (tile), negative (reverse) or offset (concat, pad) strides.
-#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <string>
 
+#include "array_kernels.hpp"
 #include "autograd/grad_array.hpp"
 #include "dispatch.hpp"
 #include "dtype_dispatch.hpp"
 #include "eager/array_ops.hpp"
 #include "eager/autograd.hpp"
-#include "thread_pool.hpp"
 #include "trace_scope.hpp"
 
 namespace eager {
@@ -23,37 +23,32 @@ namespace {
 
 using detail::describe;
 
-// Work per parallel_for chunk, in bytes: below this, waking threads costs
-// more than the copy.
-constexpr std::int64_t kGrainBytes = 64 * 1024;
-
-// A coalesced rank is at most 63: every remaining dimension is >= 2 and the
-// element count fits in int64.
-constexpr int kMaxLoopRank = 64;
-
-// Block edge of transposing copies. Power-of-two strides map the strided
-// side's rows to few cache sets, so 16 beat 32 in measurements.
-constexpr std::int64_t kTile = 16;
-
 std::string to_list(const std::vector<std::int64_t>& v) {
   std::string s = "[";
   for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
   return s + "]";
 }
 
-void check_cpu(const char* op, Device device) {
-  if (!device.is_cpu())
-    throw Unimplemented(std::string(op) + ": not implemented on " + device.name() +
-                        "; only the CPU has a kernel for this op");
+// The device's kernel from one of the tables of array_kernels.hpp, or
+// Unimplemented naming op, dtype and device; a CUDA kernel then runs on
+// `device`.
+template <class Kernel>
+Kernel kernel_on(const detail::DeviceKernels<Kernel>& table, const char* op, Device device, DType dtype) {
+  Kernel k = table.get(device.type());
+  if (!k) detail::throw_no_kernel(op, device, dtype);
+  if (device.is_cuda()) detail::t_cuda_device = device.index();
+  return k;
 }
 
+const detail::ArrayKernels& kernels() { return detail::registry().array; }
+
 // Tensor::empty with a guard against num_elements * itemsize overflowing size_t.
-Tensor alloc_output(const char* op, const Shape& shape, DType dtype) {
+Tensor alloc_output(const char* op, const Shape& shape, DType dtype, Device device) {
   const std::int64_t n = shape.num_elements();
   if (n > std::numeric_limits<std::int64_t>::max() / static_cast<std::int64_t>(itemsize(dtype)))
     throw InvalidArgument(std::string(op) + ": output shape " + shape.to_string() + " of " +
                           std::string(dtype_name(dtype)) + " is too large to address");
-  return Tensor::empty(shape, dtype, Device::cpu());
+  return Tensor::empty(shape, dtype, device);
 }
 
 // One element of `dtype` holding `value`, as raw bytes. Values the dtype
@@ -88,170 +83,21 @@ ElementBytes element_bytes(const char* op, const char* what, Scalar value, DType
   return out;
 }
 
-// Calls fn(Word{}) with the unsigned integer type as wide as one element, so
-// byte-moving loops compile to plain loads and stores for every dtype.
-template <class Fn> void visit_itemsize(std::size_t size, Fn&& fn) {
-  switch (size) {
-    case 1: fn(std::uint8_t{}); break;
-    case 2: fn(std::uint16_t{}); break;
-    case 4: fn(std::uint32_t{}); break;
-    default: fn(std::uint64_t{}); break;
-  }
-}
-
-template <class W> void fill_words(char* dst, std::int64_t n, const ElementBytes& value) {
-  W w;
-  std::memcpy(&w, value.bytes, sizeof(W));
-  std::fill(reinterpret_cast<W*>(dst), reinterpret_cast<W*>(dst) + n, w);
-}
-
-void parallel_fill(char* dst, std::int64_t n, const ElementBytes& value, std::size_t size) {
-  visit_itemsize(size, [&](auto word) {
-    using W = decltype(word);
-    detail::parallel_for(n, kGrainBytes / static_cast<std::int64_t>(size), [&](std::int64_t b, std::int64_t e) {
-      fill_words<W>(dst + b * static_cast<std::int64_t>(size), e - b, value);
-    });
-  });
-}
-
-// A copy of `dims` elements between two strided layouts (strides in bytes),
-// outermost first, after dropping size-1 dimensions and merging dimensions
-// that are contiguous in both layouts.
-struct CopyLoop {
-  int rank = 0;
-  std::int64_t dims[kMaxLoopRank], src[kMaxLoopRank], dst[kMaxLoopRank];
-};
-
-CopyLoop plan_copy(const Shape& shape, const Strides& src, const Strides& dst, std::int64_t size) {
-  CopyLoop loop;
-  for (int d = 0; d < shape.rank(); ++d) {
-    if (shape[d] == 1) continue;
-    const int last = loop.rank - 1;
-    if (last >= 0 && loop.src[last] == src[d] * size * shape[d] && loop.dst[last] == dst[d] * size * shape[d]) {
-      loop.dims[last] *= shape[d];
-      loop.src[last] = src[d] * size;
-      loop.dst[last] = dst[d] * size;
-    } else {
-      loop.dims[loop.rank] = shape[d];
-      loop.src[loop.rank] = src[d] * size;
-      loop.dst[loop.rank] = dst[d] * size;
-      ++loop.rank;
-    }
-  }
-  if (loop.rank == 0) {
-    loop.dims[0] = 1;
-    loop.src[0] = loop.dst[0] = size;
-    loop.rank = 1;
-  }
-  return loop;
-}
-
-template <class W> void copy_row(const char* s, char* d, std::int64_t n, std::int64_t ss, std::int64_t ds) {
-  if (ss == 0) {
-    W w;
-    std::memcpy(&w, s, sizeof(W));
-    for (std::int64_t i = 0; i < n; ++i) std::memcpy(d + i * ds, &w, sizeof(W));
-    return;
-  }
-  for (std::int64_t i = 0; i < n; ++i) {
-    W w;
-    std::memcpy(&w, s + i * ss, sizeof(W));
-    std::memcpy(d + i * ds, &w, sizeof(W));
-  }
-}
-
-// The copy loop's dimension other than the innermost that is contiguous in
-// the source, when the innermost one is strided there and contiguous in the
-// destination (a transpose); -1 otherwise.
-int transposed_dim(const CopyLoop& loop, std::int64_t size) {
-  const int last = loop.rank - 1;
-  if (last < 1 || loop.src[last] == size || loop.dst[last] != size || loop.dims[last] < kTile / 4) return -1;
-  for (int d = 0; d < last; ++d)
-    if (loop.src[d] == size) return d;
-  return -1;
-}
-
-// A transposing copy in kTile x kTile blocks of (dimension j, innermost), so
-// the cache lines of both sides are used whole instead of one element per
-// line on the strided side.
-void copy_tiled(const CopyLoop& loop, int j, const char* src, char* dst, std::int64_t size) {
-  const int last = loop.rank - 1;
-  int batch_dims[kMaxLoopRank];
-  int num_batch = 0;
-  std::int64_t batch = 1;
-  for (int d = 0; d < last; ++d) {
-    if (d == j) continue;
-    batch_dims[num_batch++] = d;
-    batch *= loop.dims[d];
-  }
-  const std::int64_t nj = loop.dims[j], nl = loop.dims[last], j_tiles = (nj + kTile - 1) / kTile;
-  const std::int64_t sj = loop.src[j], dj = loop.dst[j], sl = loop.src[last], dl = loop.dst[last];
-  visit_itemsize(static_cast<std::size_t>(size), [&](auto word) {
-    using W = decltype(word);
-    const std::int64_t grain = std::max<std::int64_t>(1, kGrainBytes / (kTile * nl * size));
-    detail::parallel_for(batch * j_tiles, grain, [&](std::int64_t begin, std::int64_t end) {
-      for (std::int64_t item = begin; item < end; ++item) {
-        std::int64_t rest = item / j_tiles, so = 0, dof = 0;
-        for (int k = num_batch - 1; k >= 0; --k) {
-          const int d = batch_dims[k];
-          so += rest % loop.dims[d] * loop.src[d];
-          dof += rest % loop.dims[d] * loop.dst[d];
-          rest /= loop.dims[d];
-        }
-        const std::int64_t j0 = item % j_tiles * kTile, j1 = std::min(nj, j0 + kTile);
-        for (std::int64_t l0 = 0; l0 < nl; l0 += kTile) {
-          const std::int64_t l1 = std::min(nl, l0 + kTile);
-          for (std::int64_t jj = j0; jj < j1; ++jj)
-            copy_row<W>(src + so + jj * sj + l0 * sl, dst + dof + jj * dj + l0 * dl, l1 - l0, sl, dl);
-        }
-      }
-    });
-  });
-}
-
-// Copies the elements of `src` (any layout) to `dst`, which has src's shape
-// and the given strides. The innermost dimension is a memcpy when both sides
-// are contiguous there, transposes go in tiles; rows of the outer dimensions
-// run in parallel.
-void copy_into(const Tensor& src, char* dst, const Strides& dst_strides) {
-  if (src.num_elements() == 0) return;
-  const std::int64_t size = static_cast<std::int64_t>(itemsize(src.dtype()));
-  const CopyLoop loop = plan_copy(src.shape(), src.strides(), dst_strides, size);
-  const char* src_base = static_cast<const char*>(src.raw_data());
-  if (const int j = transposed_dim(loop, size); j >= 0) return copy_tiled(loop, j, src_base, dst, size);
-  const int outer_rank = loop.rank - 1;
-  const std::int64_t inner = loop.dims[outer_rank], ss = loop.src[outer_rank], ds = loop.dst[outer_rank];
-  const bool memcpy_rows = ss == size && ds == size;
-  const std::int64_t rows = src.num_elements() / inner;
-  const std::int64_t grain = std::max<std::int64_t>(1, kGrainBytes / (inner * size));
-  visit_itemsize(static_cast<std::size_t>(size), [&](auto word) {
-    using W = decltype(word);
-    detail::parallel_for(rows, grain, [&](std::int64_t begin, std::int64_t end) {
-      std::int64_t index[kMaxLoopRank];
-      std::int64_t so = 0, dof = 0, rest = begin;
-      for (int d = outer_rank - 1; d >= 0; --d) {
-        index[d] = rest % loop.dims[d];
-        rest /= loop.dims[d];
-        so += index[d] * loop.src[d];
-        dof += index[d] * loop.dst[d];
-      }
-      for (std::int64_t r = begin; r < end; ++r) {
-        if (memcpy_rows) std::memcpy(dst + dof, src_base + so, static_cast<std::size_t>(inner * size));
-        else copy_row<W>(src_base + so, dst + dof, inner, ss, ds);
-        for (int d = outer_rank - 1; d >= 0; --d) {
-          so += loop.src[d];
-          dof += loop.dst[d];
-          if (++index[d] < loop.dims[d]) break;
-          so -= loop.dims[d] * loop.src[d];
-          dof -= loop.dims[d] * loop.dst[d];
-          index[d] = 0;
-        }
-      }
-    });
-  });
-}
-
 char* bytes_of(Tensor& t) { return static_cast<char*>(t.raw_mutable_data()); }
+
+// Copies `shape` elements of `dtype` from src (read at src_strides) to dst
+// (written at dst_strides) on `device`; the pointers address multi-index 0.
+void strided_copy(const char* op, Device device, DType dtype, const Shape& shape, const void* src,
+                  const Strides& src_strides, void* dst, const Strides& dst_strides) {
+  if (shape.num_elements() == 0) return;
+  const detail::CopyArgs args{shape, src_strides, dst_strides, src, dst, itemsize(dtype)};
+  kernel_on(kernels().copy, op, device, dtype)(args);
+}
+
+// Writes the elements of `src` into dst, which has src's shape at the given strides.
+void copy_into(const char* op, const Tensor& src, char* dst, const Strides& dst_strides) {
+  strided_copy(op, src.device(), src.dtype(), src.shape(), src.raw_data(), src.strides(), dst, dst_strides);
+}
 
 // values[] must be non-empty, defined, on one device and of one dtype;
 // messages name the offending index.
@@ -270,97 +116,36 @@ void check_list(const char* op, const std::vector<Tensor>& values) {
   }
 }
 
-// Throws OutOfRange naming the first index of `ip` (the contiguous values
-// of `indices`) outside [0, dim) and its position; `target` describes the
-// indexed tensor.
-template <class I>
-void check_indices(const char* op, const I* ip, const Tensor& indices, std::int64_t dim, int a,
+// The values of integer `indices` as contiguous int32 or int64, the two
+// index types the kernels read; other integer dtypes are widened to int64.
+Tensor index_values(const Tensor& indices) {
+  if (indices.dtype() == DType::Int32 || indices.dtype() == DType::Int64) return indices.contiguous();
+  return indices.cast(DType::Int64).contiguous();
+}
+
+detail::IndexList index_list(const Tensor& idx) {
+  return detail::IndexList{idx.raw_data(), idx.dtype() == DType::Int64, idx.num_elements()};
+}
+
+// Throws OutOfRange naming the first index of `idx` (index_values of a
+// tensor of `shape`) outside [0, dim) and its position; `target` describes
+// the indexed tensor.
+void check_indices(const char* op, const Tensor& idx, const Shape& shape, std::int64_t dim, int a,
                    const std::string& target) {
-  const std::int64_t count = indices.num_elements();
-  // Branch-free first pass (it vectorises); the slow search runs only on error.
-  bool any_bad = false;
-  for (std::int64_t k = 0; k < count; ++k)
-    any_bad |= static_cast<std::uint64_t>(static_cast<std::int64_t>(ip[k])) >= static_cast<std::uint64_t>(dim);
-  for (std::int64_t k = 0; any_bad && k < count; ++k) {
-    if (ip[k] >= 0 && ip[k] < dim) continue;
-    std::vector<std::int64_t> pos(static_cast<std::size_t>(indices.rank()));
-    std::int64_t rest = k;
-    for (int d = indices.rank() - 1; d >= 0; --d) {
-      pos[d] = rest % indices.shape()[d];
-      rest /= indices.shape()[d];
-    }
-    throw OutOfRange(std::string(op) + ": indices" + (pos.empty() ? "" : to_list(pos)) + " = " +
-                     std::to_string(ip[k]) + " is not in [0, " + std::to_string(dim) + ") for axis " +
-                     std::to_string(a) + " of " + target);
+  const std::int64_t k = kernel_on(kernels().find_bad_index, op, idx.device(), idx.dtype())(index_list(idx), dim);
+  if (k < 0) return;
+  // Only on error: the offending value, copied from wherever idx lives.
+  const std::int64_t value =
+      detail::make_view(idx, Shape{}, Strides{}, idx.storage_offset() + k).cpu().item<std::int64_t>();
+  std::vector<std::int64_t> pos(static_cast<std::size_t>(shape.rank()));
+  std::int64_t rest = k;
+  for (int d = shape.rank() - 1; d >= 0; --d) {
+    pos[d] = rest % shape[d];
+    rest /= shape[d];
   }
-}
-
-// gather after the argument checks, templated on the index type so int32
-// indices are read in place. Every index is checked before anything is copied.
-template <class I>
-Tensor gather_impl(const Tensor& x, const Tensor& indices, int a, const Shape& shape) {
-  const char* op = "gather";
-  const Tensor idx = indices.contiguous();
-  const I* ip = idx.data<I>();
-  const std::int64_t count = idx.num_elements(), dim = x.shape()[a];
-  check_indices(op, ip, indices, dim, a, describe(x));
-  Tensor out = alloc_output(op, shape, x.dtype());
-  if (out.num_elements() == 0) return out;
-
-  const Tensor src = autograd::untracked_contiguous(x);
-  const std::int64_t size = static_cast<std::int64_t>(itemsize(x.dtype()));
-  std::int64_t inner = 1;
-  for (int d = a + 1; d < x.rank(); ++d) inner *= x.shape()[d];
-  const std::int64_t row = inner * size;
-  const std::int64_t rows = out.num_elements() / inner;
-  const char* const sp = static_cast<const char*>(src.raw_data());
-  char* const dst = bytes_of(out);
-  visit_itemsize(static_cast<std::size_t>(size), [&](auto word) {
-    using W = decltype(word);
-    detail::parallel_for(rows, std::max<std::int64_t>(1, kGrainBytes / row), [=](std::int64_t b, std::int64_t e) {
-      std::int64_t o = b / count, n = b % count;
-      // One-element rows (gathering from a vector) are word copies; typed
-      // pointers also tell the compiler the stores alias nothing else.
-      const W* const from_words = reinterpret_cast<const W*>(sp);
-      W* const to_words = reinterpret_cast<W*>(dst);
-      for (std::int64_t r = b; r < e; ++r) {
-        const std::int64_t source_row = o * dim + static_cast<std::int64_t>(ip[n]);
-        if (inner == 1) to_words[r] = from_words[source_row];
-        else std::memcpy(dst + r * row, sp + source_row * row, static_cast<std::size_t>(row));
-        if (++n == count) {
-          n = 0;
-          ++o;
-        }
-      }
-    });
-  });
-  return out;
-}
-
-// out[p, idx[n], q] += updates[p, n, q] for out of shape [outer, dim, inner],
-// zero-filled by the caller. Blocks of columns run in parallel and each walks
-// n in order, so no two threads touch one element and the sums are the same
-// on every run.
-template <class T>
-void scatter_add_rows(const T* updates, const std::int64_t* idx, T* out, std::int64_t outer, std::int64_t count,
-                      std::int64_t dim, std::int64_t inner) {
-  constexpr std::int64_t kColumns = 256;
-  const std::int64_t blocks = (inner + kColumns - 1) / kColumns;
-  const std::int64_t block_bytes = count * std::min(inner, kColumns) * static_cast<std::int64_t>(sizeof(T));
-  detail::parallel_for(outer * blocks, std::max<std::int64_t>(1, kGrainBytes / block_bytes),
-                       [=](std::int64_t b, std::int64_t e) {
-                         for (std::int64_t item = b; item < e; ++item) {
-                           const std::int64_t p = item / blocks, q0 = item % blocks * kColumns;
-                           const std::int64_t q1 = std::min(inner, q0 + kColumns);
-                           const T* from = updates + p * count * inner;
-                           T* to = out + p * dim * inner;
-                           for (std::int64_t n = 0; n < count; ++n) {
-                             const T* row = from + n * inner;
-                             T* target = to + idx[n] * inner;
-                             for (std::int64_t q = q0; q < q1; ++q) target[q] += row[q];
-                           }
-                         }
-                       });
+  throw OutOfRange(std::string(op) + ": indices" + (pos.empty() ? "" : to_list(pos)) + " = " +
+                   std::to_string(value) + " is not in [0, " + std::to_string(dim) + ") for axis " +
+                   std::to_string(a) + " of " + target);
 }
 
 }  // namespace
@@ -392,12 +177,11 @@ Tensor concat(const std::vector<Tensor>& values, int axis) {
       throw InvalidArgument(std::string(op) + ": the concatenated axis " + std::to_string(a) + " overflows int64");
     shape[a] += v.shape()[a];
   }
-  check_cpu(op, first.device());
-  Tensor out = alloc_output(op, shape, first.dtype());
+  Tensor out = alloc_output(op, shape, first.dtype(), first.device());
   const std::int64_t step = out.strides()[a] * static_cast<std::int64_t>(itemsize(out.dtype()));
   std::int64_t start = 0;
   for (const Tensor& v : values) {
-    copy_into(v, bytes_of(out) + start * step, out.strides());
+    copy_into(op, v, bytes_of(out) + start * step, out.strides());
     start += v.shape()[a];
   }
   autograd::record_concat(values, a, out);
@@ -439,14 +223,27 @@ Tensor gather(const Tensor& x, const Tensor& indices, int axis) {
     throw InvalidArgument(std::string(op) + ": indices must be int32 or int64, got " + describe(indices));
   if (x.rank() == 0) throw InvalidArgument(std::string(op) + ": params must be at least 1-D, got " + describe(x));
   const int a = detail::normalize_axis(op, axis, x.rank());
-  check_cpu(op, device);
   Shape shape;
   for (int d = 0; d < a; ++d) shape.push_back(x.shape()[d]);
   for (auto d : indices.shape().dims()) shape.push_back(d);
   for (int d = a + 1; d < x.rank(); ++d) shape.push_back(x.shape()[d]);
-
-  Tensor out = indices.dtype() == DType::Int32 ? gather_impl<std::int32_t>(x, indices, a, shape)
-                                               : gather_impl<std::int64_t>(x, indices, a, shape);
+  // Every index is checked before anything is copied.
+  const Tensor idx = index_values(indices);
+  const std::int64_t dim = x.shape()[a];
+  check_indices(op, idx, indices.shape(), dim, a, describe(x));
+  Tensor out = alloc_output(op, shape, x.dtype(), device);
+  if (out.num_elements() > 0) {
+    const Tensor src = autograd::untracked_contiguous(x);
+    detail::GatherArgs args;
+    args.src = src.raw_data();
+    args.out = out.raw_mutable_data();
+    args.indices = index_list(idx);
+    args.dim = dim;
+    for (int d = 0; d < a; ++d) args.outer *= x.shape()[d];
+    for (int d = a + 1; d < x.rank(); ++d) args.inner *= x.shape()[d];
+    args.itemsize = itemsize(x.dtype());
+    kernel_on(kernels().gather, op, device, x.dtype())(args);
+  }
   autograd::record_gather(x, indices, a, out);
   return out;
 }
@@ -459,7 +256,6 @@ Tensor autograd::gather_gradient(const Tensor& updates, const Tensor& indices, i
   if (!is_floating(updates.dtype()) || !is_integral(indices.dtype()))
     throw InvalidArgument(std::string(op) + ": needs floating updates and integer indices, got " + describe(updates) +
                           " and " + describe(indices));
-  check_cpu(op, device);
   std::int64_t outer = 1, inner = 1;
   for (int d = 0; d < axis; ++d) outer *= shape[d];
   for (int d = axis + 1; d < shape.rank(); ++d) inner *= shape[d];
@@ -470,17 +266,21 @@ Tensor autograd::gather_gradient(const Tensor& updates, const Tensor& indices, i
                           shape.to_string());
   // The indices may have changed since the gather (a variable's value), so
   // they are checked again before anything is written.
-  const Tensor idx = indices.cast(DType::Int64).contiguous();
-  check_indices(op, idx.data<std::int64_t>(), indices, dim, axis, "shape " + shape.to_string());
-  Tensor out = alloc_output(op, shape, updates.dtype());
-  if (out.num_elements() > 0) parallel_fill(bytes_of(out), out.num_elements(), ElementBytes{}, itemsize(out.dtype()));
+  const Tensor idx = index_values(indices);
+  check_indices(op, idx, indices.shape(), dim, axis, "shape " + shape.to_string());
+  Tensor out = alloc_output(op, shape, updates.dtype(), device);
+  detail::fill_bytes(op, out, ElementBytes{}.bytes);
   if (updates.num_elements() > 0) {
     const Tensor src = autograd::untracked_contiguous(updates);
-    const std::int64_t* ip = idx.data<std::int64_t>();
-    if (out.dtype() == DType::Float32)
-      scatter_add_rows(src.data<float>(), ip, out.mutable_data<float>(), outer, count, dim, inner);
-    else
-      scatter_add_rows(src.data<double>(), ip, out.mutable_data<double>(), outer, count, dim, inner);
+    detail::ScatterAddArgs args;
+    args.updates = src.raw_data();
+    args.out = out.raw_mutable_data();
+    args.indices = index_list(idx);
+    args.outer = outer;
+    args.dim = dim;
+    args.inner = inner;
+    args.float64 = out.dtype() == DType::Float64;
+    kernel_on(kernels().scatter_add, op, device, out.dtype())(args);
   }
   autograd::record_gather_gradient(updates, indices, axis, out);
   return out;
@@ -497,28 +297,19 @@ Tensor one_hot(const Tensor& indices, std::int64_t depth, Scalar on_value, Scala
   const DType out_dtype = dtype.value_or(DType::Float32);
   const ElementBytes on = element_bytes(op, "on_value", on_value, out_dtype);
   const ElementBytes off = element_bytes(op, "off_value", off_value, out_dtype);
-  check_cpu(op, device);
   Shape shape = indices.shape();
   shape.push_back(depth);
-  Tensor out = alloc_output(op, shape, out_dtype);
+  Tensor out = alloc_output(op, shape, out_dtype, device);
   if (out.num_elements() == 0) return out;
-  const Tensor idx = indices.cast(DType::Int64).contiguous();
-  const std::int64_t* ip = idx.data<std::int64_t>();
-  const std::int64_t size = static_cast<std::int64_t>(itemsize(out_dtype));
-  char* dst = bytes_of(out);
-  visit_itemsize(static_cast<std::size_t>(size), [&](auto word) {
-    using W = decltype(word);
-    W on_word;
-    std::memcpy(&on_word, on.bytes, sizeof(W));
-    detail::parallel_for(idx.num_elements(), std::max<std::int64_t>(1, kGrainBytes / (depth * size)),
-                         [&](std::int64_t b, std::int64_t e) {
-                           for (std::int64_t i = b; i < e; ++i) {
-                             char* row = dst + i * depth * size;
-                             fill_words<W>(row, depth, off);
-                             if (ip[i] >= 0 && ip[i] < depth) std::memcpy(row + ip[i] * size, &on_word, sizeof(W));
-                           }
-                         });
-  });
+  const Tensor idx = index_values(indices);
+  detail::OneHotArgs args;
+  args.out = out.raw_mutable_data();
+  args.indices = index_list(idx);
+  args.depth = depth;
+  args.itemsize = itemsize(out_dtype);
+  std::memcpy(args.on, on.bytes, sizeof args.on);
+  std::memcpy(args.off, off.bytes, sizeof args.off);
+  kernel_on(kernels().one_hot, op, device, out_dtype)(args);
   return out;
 }
 
@@ -543,15 +334,13 @@ Tensor pad(const Tensor& x, const std::vector<std::pair<std::int64_t, std::int64
     shape[d] += before + after;
   }
   const ElementBytes value = element_bytes(op, "constant_value", constant_value, x.dtype());
-  check_cpu(op, device);
-  Tensor out = alloc_output(op, shape, x.dtype());
+  Tensor out = alloc_output(op, shape, x.dtype(), device);
   if (out.num_elements() > 0) {
     const std::int64_t size = static_cast<std::int64_t>(itemsize(x.dtype()));
-    if (x.num_elements() != out.num_elements())
-      parallel_fill(bytes_of(out), out.num_elements(), value, static_cast<std::size_t>(size));
+    if (x.num_elements() != out.num_elements()) detail::fill_bytes(op, out, value.bytes);
     std::int64_t offset = 0;
     for (int d = 0; d < rank; ++d) offset += paddings[d].first * out.strides()[d];
-    copy_into(x, bytes_of(out) + offset * size, out.strides());
+    copy_into(op, x, bytes_of(out) + offset * size, out.strides());
   }
   autograd::record_pad(x, paddings, out);
   return out;
@@ -573,8 +362,7 @@ Tensor tile(const Tensor& x, const std::vector<std::int64_t>& multiples) {
       throw InvalidArgument(std::string(op) + ": tiled dimension " + std::to_string(d) + " overflows int64");
     shape[d] *= m;
   }
-  check_cpu(op, device);
-  Tensor out = alloc_output(op, shape, x.dtype());
+  Tensor out = alloc_output(op, shape, x.dtype(), device);
   // The output read as [m0, d0, m1, d1, ...] is x broadcast along every m axis.
   Shape split_shape;
   Strides src_strides, dst_strides;
@@ -585,7 +373,7 @@ Tensor tile(const Tensor& x, const std::vector<std::int64_t>& multiples) {
     src_strides.push_back(x.strides()[d]);
   }
   dst_strides = detail::contiguous_strides(split_shape);
-  copy_into(detail::make_view(x, split_shape, src_strides, x.storage_offset()), bytes_of(out), dst_strides);
+  strided_copy(op, device, x.dtype(), split_shape, x.raw_data(), src_strides, bytes_of(out), dst_strides);
   autograd::record_tile(x, multiples, out);
   return out;
 }
@@ -604,18 +392,37 @@ Tensor reverse(const Tensor& x, const std::vector<int>& axes) {
       throw InvalidArgument(std::string(op) + ": axis " + std::to_string(axis) + " is given more than once");
     flip[axis] = true;
   }
-  check_cpu(op, device);
+  // x read backwards along the flipped axes: from its last element there,
+  // with negated strides.
   Strides strides = x.strides();
-  std::int64_t offset = x.storage_offset();
+  std::int64_t offset = 0;
   for (int d = 0; d < rank; ++d) {
     if (!flip[d] || x.shape()[d] == 0) continue;
     offset += (x.shape()[d] - 1) * strides[d];
     strides[d] = -strides[d];
   }
-  Tensor out = alloc_output(op, x.shape(), x.dtype());
-  copy_into(detail::make_view(x, x.shape(), strides, offset), bytes_of(out), out.strides());
+  Tensor out = alloc_output(op, x.shape(), x.dtype(), device);
+  if (out.num_elements() > 0) {
+    const std::int64_t size = static_cast<std::int64_t>(itemsize(x.dtype()));
+    const char* first = static_cast<const char*>(x.raw_data()) + offset * size;
+    strided_copy(op, device, x.dtype(), x.shape(), first, strides, bytes_of(out), out.strides());
+  }
   autograd::record_reverse(x, axes, out);
   return out;
 }
+
+namespace detail {
+
+void fill_bytes(const char* op, Tensor& out, const unsigned char* value) {
+  if (out.num_elements() == 0) return;
+  FillArgs args;
+  args.dst = out.raw_mutable_data();
+  args.num_elements = out.num_elements();
+  args.itemsize = itemsize(out.dtype());
+  std::memcpy(args.value, value, args.itemsize);
+  kernel_on(kernels().fill, op, out.device(), out.dtype())(args);
+}
+
+}  // namespace detail
 
 }  // namespace eager

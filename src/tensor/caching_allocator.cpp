@@ -33,18 +33,21 @@ void* CachingAllocator::allocate(std::size_t nbytes, std::size_t* capacity) {
   int index = 0;
   const std::size_t size = size_class(nbytes, &index);
   *capacity = size;
+  const auto signed_size = static_cast<std::int64_t>(size);
+  auto count_allocated = [&] {
+    stats_.allocated_bytes += signed_size;
+    if (stats_.allocated_bytes > stats_.peak_allocated_bytes) stats_.peak_allocated_bytes = stats_.allocated_bytes;
+  };
   {
     std::lock_guard lock(mutex_);
     auto& list = free_lists_[index];
-    stats_.allocated_bytes += static_cast<std::int64_t>(size);
-    if (stats_.allocated_bytes > stats_.peak_allocated_bytes) stats_.peak_allocated_bytes = stats_.allocated_bytes;
     if (!list.empty()) {
       void* p = list.back();
       list.pop_back();
-      stats_.cached_bytes -= static_cast<std::int64_t>(size);
+      stats_.cached_bytes -= signed_size;
+      count_allocated();
       return p;
     }
-    ++stats_.system_allocations;
   }
   void* p = system_allocate(size);
   if (p == nullptr) {
@@ -55,13 +58,15 @@ void* CachingAllocator::allocate(std::size_t nbytes, std::size_t* capacity) {
     std::int64_t held = 0;
     {
       std::lock_guard lock(mutex_);
-      stats_.allocated_bytes -= static_cast<std::int64_t>(size);
       held = stats_.allocated_bytes;
     }
     throw ResourceExhausted(name_ + ": out of memory allocating " + std::to_string(nbytes) + " bytes (" +
                             std::to_string(held) + " bytes held by tensors; the cache was emptied first" +
                             memory_details() + ")");
   }
+  std::lock_guard lock(mutex_);
+  ++stats_.system_allocations;
+  count_allocated();
   return p;
 }
 

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "array_kernels.hpp"
 #include "dispatch.hpp"
 #include "dtype_dispatch.hpp"
 #include "eager/math.hpp"
@@ -35,9 +36,9 @@ Tensor constant_from_buffer(const void* data, DType src_dtype, const Shape& shap
 
 namespace {
 
-// Fills a new tensor on the CPU with one value converted to dtype.
+// A new tensor of one value converted to dtype, filled on its device.
 Tensor filled(const Shape& shape, Scalar value, DType dtype, Device device) {
-  Tensor out = Tensor::empty(shape, dtype, Device::cpu());
+  unsigned char bytes[8] = {};
   detail::visit_dtype(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     // Floating values convert like cast() (saturating); integers wrap like
@@ -45,10 +46,11 @@ Tensor filled(const Shape& shape, Scalar value, DType dtype, Device device) {
     T v;
     if (value.kind() == Scalar::Kind::Floating) v = detail::fn::Cast<T>::apply(value.to_double());
     else v = detail::fn::Cast<T>::apply(value.to_int64());
-    T* p = static_cast<T*>(out.raw_mutable_data());
-    std::fill(p, p + out.num_elements(), v);
+    std::memcpy(bytes, &v, sizeof(T));
   });
-  return out.to(device);
+  Tensor out = Tensor::empty(shape, dtype, device);
+  detail::fill_bytes("fill", out, bytes);
+  return out;
 }
 
 void check_shape(const char* op, const Shape& shape) {

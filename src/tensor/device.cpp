@@ -87,14 +87,10 @@ namespace detail {
 
 DeviceRuntime& cuda_runtime_checked(Device) { return *cuda_runtime(); }
 
-Device placement_for_cpu_only_op(const char* op, Device device) {
-  if (device.is_cpu()) return device;
-  if (!config::soft_device_placement())
-    throw Unimplemented(std::string(op) + ": eager has no kernel for this op on " + device.name() +
-                        "; move the inputs with .cpu(), or allow eager::config::set_soft_device_placement(true)");
-  if (config::log_device_placement())
-    profiler::detail::log_placement(op, Device::cpu());
-  return Device::cpu();
+bool soft_place_on_cpu(const char* op) {
+  if (!config::soft_device_placement()) return false;
+  if (config::log_device_placement()) profiler::detail::log_placement(op, Device::cpu());
+  return true;
 }
 
 }  // namespace detail

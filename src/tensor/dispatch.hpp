@@ -44,11 +44,14 @@ Kernel kernel_for(const KernelTable<Kernel>& table, const char* op, Device devic
   return k;
 }
 
-// For ops that have no GPU kernel: the device they run on. On the CPU that
-// is the CPU; for a GPU it is the CPU when soft placement is on (the caller
-// copies its inputs there and the result stays there, as in TensorFlow),
-// otherwise Unimplemented names the op and the device and says how to move on.
-Device placement_for_cpu_only_op(const char* op, Device device);
+// For an op without a GPU kernel given GPU inputs: whether it runs on the
+// CPU instead (soft placement is on; the caller copies its inputs there and
+// the result stays there, as in TensorFlow), logged when placement logging
+// is on. When false the caller throws Unimplemented, mentioning
+// kSoftPlacementHint.
+bool soft_place_on_cpu(const char* op);
+inline constexpr const char* kSoftPlacementHint =
+    "copy the inputs with .cpu(), or allow eager::config::set_soft_device_placement(true)";
 
 // A tensor viewing `storage` of `base` with a new layout.
 Tensor make_view(const Tensor& base, const Shape& shape, const Strides& strides, std::int64_t offset);

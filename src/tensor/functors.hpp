@@ -48,7 +48,9 @@ struct Sign {
   template <class T> EAGER_HD static T apply(T x) {
     if constexpr (std::is_floating_point_v<T>)
       if (x != x) return x;
-    return static_cast<T>((T(0) < x) - (x < T(0)));
+    // Spelled out for unsigned types, where nvcc warns about x < 0.
+    if constexpr (std::is_unsigned_v<T>) return static_cast<T>(T(0) < x);
+    else return static_cast<T>((T(0) < x) - (x < T(0)));
   }
 };
 struct Exp {
@@ -137,11 +139,17 @@ struct LogicalNot {
 struct Relu {
   static constexpr bool simd = false;
   // NaN stays NaN, as in TensorFlow.
-  template <class T> EAGER_HD static T apply(T x) { return x < T(0) ? T(0) : x; }
+  template <class T> EAGER_HD static T apply(T x) {
+    if constexpr (std::is_unsigned_v<T>) return x;
+    else return x < T(0) ? T(0) : x;
+  }
 };
 struct Relu6 {
   static constexpr bool simd = false;
-  template <class T> EAGER_HD static T apply(T x) { return x < T(0) ? T(0) : (x > T(6) ? T(6) : x); }
+  template <class T> EAGER_HD static T apply(T x) {
+    if constexpr (std::is_unsigned_v<T>) return x > T(6) ? T(6) : x;
+    else return x < T(0) ? T(0) : (x > T(6) ? T(6) : x);
+  }
 };
 struct Elu {
   static constexpr bool simd = false;

@@ -16,6 +16,10 @@
 #include "eager/reduce.hpp"
 #include "trace_scope.hpp"
 
+#ifdef EAGER_WITH_CUDA
+#include "cuda/nn_labels.hpp"
+#endif
+
 namespace eager {
 
 namespace detail {
@@ -89,23 +93,52 @@ Tensor run_softmax(const char* op, const KernelTable<SoftmaxKernel>& table, Reco
   return out;
 }
 
-// TensorFlow's CPU kernel refuses out-of-range labels; checking on the host
-// before the kernel runs keeps the kernel free of error paths.
-void check_labels(const char* op, const Tensor& labels, std::int64_t classes) {
-  const Tensor host = labels.cpu().contiguous();
-  visit_dtype(host.dtype(), [&](auto tag) {
+// The first label outside [0, classes) and its position (-1: none).
+struct BadLabel {
+  std::int64_t position = -1;
+  std::int64_t value = 0;
+};
+
+// `labels` is contiguous and on the CPU.
+BadLabel find_bad_label_on_host(const Tensor& labels, std::int64_t classes) {
+  return visit_dtype(labels.dtype(), [&](auto tag) {
     using L = typename decltype(tag)::type;
+    BadLabel bad;
     if constexpr (std::is_same_v<L, std::int32_t> || std::is_same_v<L, std::int64_t>) {
-      const L* p = host.data<L>();
-      const std::int64_t n = host.num_elements();
+      const L* p = labels.data<L>();
+      const std::int64_t n = labels.num_elements();
       for (std::int64_t i = 0; i < n; ++i) {
-        if (p[i] < 0 || p[i] >= classes)
-          throw InvalidArgument(std::string(op) + ": received a label value of " + std::to_string(p[i]) +
-                                " at position " + std::to_string(i) + ", outside the valid range [0, " +
-                                std::to_string(classes) + ")");
+        if (p[i] < 0 || p[i] >= classes) {
+          bad.position = i;
+          bad.value = p[i];
+          break;
+        }
       }
     }
+    return bad;
   });
+}
+
+// Labels on a GPU are checked there: only the verdict is copied back.
+BadLabel find_bad_label(const Tensor& labels, std::int64_t classes) {
+#ifdef EAGER_WITH_CUDA
+  if (labels.device().is_cuda()) {
+    const cuda::BadLabel found =
+        cuda::find_bad_label(labels.raw_data(), labels.dtype() == DType::Int64, labels.num_elements(), classes);
+    return {found.position, found.value};
+  }
+#endif
+  return find_bad_label_on_host(labels, classes);
+}
+
+// TensorFlow's CPU kernel refuses out-of-range labels; checking before the
+// kernel runs keeps the kernels free of error paths. `labels` is contiguous.
+void check_labels(const char* op, const Tensor& labels, std::int64_t classes) {
+  const BadLabel bad = find_bad_label(labels, classes);
+  if (bad.position >= 0)
+    throw InvalidArgument(std::string(op) + ": received a label value of " + std::to_string(bad.value) +
+                          " at position " + std::to_string(bad.position) + ", outside the valid range [0, " +
+                          std::to_string(classes) + ")");
 }
 
 }  // namespace

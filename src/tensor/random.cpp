@@ -4,7 +4,6 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <mutex>
 #include <numeric>
@@ -18,6 +17,7 @@
 #include "eager/array_ops.hpp"
 #include "eager/creation.hpp"
 #include "philox.hpp"
+#include "random_kernels.hpp"
 #include "thread_pool.hpp"
 #include "trace_scope.hpp"
 
@@ -94,12 +94,16 @@ void check_floating(const char* op, DType dtype) {
                           std::string(dtype_name(dtype)));
 }
 
-// The CUDA kernels are not written yet; say so instead of computing on the
-// host behind the caller's back.
-void check_cpu(const char* op, Device device, DType dtype) {
+// Random kernels exist for the CPU and, in a build with CUDA, for CUDA
+// devices. Checked before the key is drawn, so a refused call does not
+// advance the seed counter.
+void check_device(const char* op, Device device, DType dtype) {
+#ifdef EAGER_WITH_CUDA
+  if (device.is_cuda()) return;
+#endif
   if (!device.is_cpu())
-    throw Unimplemented(std::string(op) + ": random ops run only on the CPU so far; no kernel for dtype " +
-                        std::string(dtype_name(dtype)) + " on " + device.name());
+    throw Unimplemented(std::string(op) + ": no kernel for dtype " + std::string(dtype_name(dtype)) + " on " +
+                        device.name() + " in this build of eager");
 }
 
 // An integer bound given as a Scalar, checked against dtype's range.
@@ -122,27 +126,24 @@ std::int64_t integer_bound(const char* op, const char* what, Scalar v, DType dty
 
 // ---- kernels ------------------------------------------------------------------
 
-// Runs a sampler over the blocks of a new CPU tensor. Elements are a function
-// of their index only, so any split across threads gives the same tensor.
+// Runs a sampler over the blocks of a new tensor on `device` (checked by
+// check_device). Elements are a function of their index only, so any split
+// across threads or devices gives the same tensor.
 template <class T, class Sampler>
-Tensor generate(const Shape& shape, DType dtype, const Sampler& sampler, Key key) {
-  Tensor out = Tensor::empty(shape, dtype, Device::cpu());
+Tensor generate(const Shape& shape, DType dtype, const Sampler& sampler, Key key, Device device) {
+  Tensor out = Tensor::empty(shape, dtype, device);
   const std::int64_t n = out.num_elements();
   T* data = static_cast<T*>(out.raw_mutable_data());
-  constexpr int per = Sampler::per_block;
-  const std::int64_t blocks = (n + per - 1) / per;
-  constexpr std::int64_t kGrainBlocks = per == 1 ? 1024 : 4096;
-  detail::parallel_for(blocks, kGrainBlocks, [&](std::int64_t begin, std::int64_t end) {
-    T tail[per];
-    for (std::int64_t b = begin; b < end; ++b) {
-      const std::int64_t first = b * per;
-      if (first + per <= n) {
-        sampler(key, static_cast<std::uint64_t>(b), data + first);
-      } else {
-        sampler(key, static_cast<std::uint64_t>(b), tail);
-        std::copy(tail, tail + (n - first), data + first);
-      }
-    }
+#ifdef EAGER_WITH_CUDA
+  if (device.is_cuda()) {
+    detail::t_cuda_device = device.index();
+    detail::cuda_generate(data, n, sampler, key);
+    return out;
+  }
+#endif
+  constexpr std::int64_t kGrainBlocks = Sampler::per_block == 1 ? 1024 : 4096;
+  detail::parallel_for(detail::num_blocks<Sampler>(n), kGrainBlocks, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t b = begin; b < end; ++b) detail::generate_block(sampler, key, b, data, n);
   });
   return out;
 }
@@ -160,8 +161,8 @@ Tensor uniform_real(const char* op, const Shape& shape, Scalar minval, std::opti
   if (!(lo < hi)) throw InvalidArgument(std::string(op) + ": minval must be less than maxval" + bounds);
   const T range = hi - lo;
   if (!std::isfinite(range)) throw InvalidArgument(std::string(op) + ": maxval - minval overflows" + bounds);
-  check_cpu(op, device, dtype);
-  return generate<T>(shape, dtype, px::UniformReal<T>{lo, range, std::nextafter(hi, lo)}, key());
+  check_device(op, device, dtype);
+  return generate<T>(shape, dtype, px::UniformReal<T>{lo, range, std::nextafter(hi, lo)}, key(), device);
 }
 
 template <class KeyFn>
@@ -183,12 +184,12 @@ Tensor uniform_impl(const char* op, const Shape& shape, Scalar minval, std::opti
   if (lo >= hi)
     throw InvalidArgument(std::string(op) + ": minval must be less than maxval (minval " + std::to_string(lo) +
                           ", maxval " + std::to_string(hi) + ")");
-  check_cpu(op, dev, dtype);
+  check_device(op, dev, dtype);
   const std::uint64_t range = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo);
   const std::uint64_t threshold = px::below_threshold(range);
   if (dtype == DType::Int32)
-    return generate<std::int32_t>(shape, dtype, px::UniformInt<std::int32_t>{lo, range, threshold}, key());
-  return generate<std::int64_t>(shape, dtype, px::UniformInt<std::int64_t>{lo, range, threshold}, key());
+    return generate<std::int32_t>(shape, dtype, px::UniformInt<std::int32_t>{lo, range, threshold}, key(), dev);
+  return generate<std::int64_t>(shape, dtype, px::UniformInt<std::int64_t>{lo, range, threshold}, key(), dev);
 }
 
 void check_normal_params(const char* op, double mean, double stddev) {
@@ -204,15 +205,17 @@ Tensor normal_impl(const char* op, const Shape& shape, double mean, double stdde
   check_shape(op, shape);
   check_floating(op, dtype);
   check_normal_params(op, mean, stddev);
-  check_cpu(op, device.value_or(default_device()), dtype);
-  if (dtype == DType::Float32) return generate<float>(shape, dtype, Sampler<float>{mean, stddev}, key());
-  return generate<double>(shape, dtype, Sampler<double>{mean, stddev}, key());
+  const Device dev = device.value_or(default_device());
+  check_device(op, dev, dtype);
+  if (dtype == DType::Float32) return generate<float>(shape, dtype, Sampler<float>{mean, stddev}, key(), dev);
+  return generate<double>(shape, dtype, Sampler<double>{mean, stddev}, key(), dev);
 }
 
 std::vector<double> positive_params(const char* op, const char* what, const Tensor& t, const Shape& shape) {
   if (t.dtype() == DType::Bool)
     throw InvalidArgument(std::string(op) + ": " + what + " must be numeric, got " + detail::describe(t));
-  std::vector<double> v = broadcast_to(t, shape).to_vector<double>();
+  // Checked and read on the host, wherever the parameters live.
+  std::vector<double> v = broadcast_to(t.cpu(), shape).to_vector<double>();
   for (double x : v)
     if (!(x > 0) || !std::isfinite(x))
       throw InvalidArgument(std::string(op) + ": " + what + " must be finite and > 0, got " + num(x));
@@ -231,15 +234,23 @@ Tensor gamma_impl(const char* op, const Shape& shape, const Tensor& alpha, const
                                      : std::vector<double>(a.size(), 1.0);
   Shape out_shape = shape;
   for (auto d : params.dims()) out_shape.push_back(d);
-  check_cpu(op, device.value_or(default_device()), dtype);
+  const Device dev = device.value_or(default_device());
+  check_device(op, dev, dtype);
   const Key k = key();
   // Empty parameters mean an empty output; skip the sampler, which divides by
   // the parameter count.
-  if (a.empty()) return Tensor::empty(out_shape, dtype, Device::cpu());
+  if (a.empty()) return Tensor::empty(out_shape, dtype, dev);
   const auto count = static_cast<std::int64_t>(a.size());
+  // The sampler reads the parameters where it runs: on a GPU, from copies
+  // there, which live until the kernel is queued (stream order keeps them
+  // valid while it runs).
+  const Tensor a_on = dev.is_cpu() ? Tensor() : constant(a, Shape{count}, DType::Float64, dev);
+  const Tensor b_on = dev.is_cpu() ? Tensor() : constant(b, Shape{count}, DType::Float64, dev);
+  const double* alpha_p = dev.is_cpu() ? a.data() : static_cast<const double*>(a_on.raw_data());
+  const double* beta_p = dev.is_cpu() ? b.data() : static_cast<const double*>(b_on.raw_data());
   if (dtype == DType::Float32)
-    return generate<float>(out_shape, dtype, px::Gamma<float>{a.data(), b.data(), count}, k);
-  return generate<double>(out_shape, dtype, px::Gamma<double>{a.data(), b.data(), count}, k);
+    return generate<float>(out_shape, dtype, px::Gamma<float>{alpha_p, beta_p, count}, k, dev);
+  return generate<double>(out_shape, dtype, px::Gamma<double>{alpha_p, beta_p, count}, k, dev);
 }
 
 template <class KeyFn> Tensor shuffle_impl(const char* op, const Tensor& value, KeyFn key) {
@@ -247,31 +258,39 @@ template <class KeyFn> Tensor shuffle_impl(const char* op, const Tensor& value, 
   if (value.rank() == 0)
     throw InvalidArgument(std::string(op) + ": value must have at least one dimension, got " +
                           detail::describe(value));
-  check_cpu(op, value.device(), value.dtype());
+  const Device device = value.device();
+  check_device(op, device, value.dtype());
   const Key k = key();
   const Tensor src = value.contiguous();
-  Tensor out = Tensor::empty(value.shape(), value.dtype(), Device::cpu());
+  Tensor out = Tensor::empty(value.shape(), value.dtype(), device);
   const std::int64_t n = value.dim(0);
   if (out.num_elements() == 0) return out;
-  // The swap partner of position i depends only on i, so the draws run in
-  // parallel; only the swaps are sequential.
+  // The permutation is drawn on the host on every device. The swap partner
+  // of position i depends only on i, so the draws run in parallel; only the
+  // swaps are sequential.
   std::vector<std::int64_t> partner(static_cast<std::size_t>(n), 0);
   detail::parallel_for(n, 4096, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t i = std::max<std::int64_t>(begin, 1); i < end; ++i)
       partner[i] = static_cast<std::int64_t>(
           px::uniform_below(k, static_cast<std::uint64_t>(i), static_cast<std::uint64_t>(i) + 1));
   });
-  std::vector<std::int64_t> perm(static_cast<std::size_t>(n));
-  std::iota(perm.begin(), perm.end(), std::int64_t{0});
+  Tensor perm_host = Tensor::empty(Shape{n}, DType::Int64, Device::cpu());
+  std::int64_t* perm = perm_host.mutable_data<std::int64_t>();
+  std::iota(perm, perm + n, std::int64_t{0});
   for (std::int64_t i = n - 1; i > 0; --i) std::swap(perm[i], perm[partner[i]]);
-  const std::size_t row_bytes = static_cast<std::size_t>(out.num_elements() / n) * itemsize(value.dtype());
-  const auto* in_bytes = static_cast<const unsigned char*>(src.raw_data());
-  auto* out_bytes = static_cast<unsigned char*>(out.raw_mutable_data());
-  const std::int64_t grain = std::max<std::int64_t>(1, 65536 / static_cast<std::int64_t>(row_bytes));
-  detail::parallel_for(n, grain, [&](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t i = begin; i < end; ++i)
-      std::memcpy(out_bytes + i * row_bytes, in_bytes + perm[i] * row_bytes, row_bytes);
-  });
+  // Then out[i] = src[perm[i]] row by row: a gather along axis 0.
+  const Tensor perm_on = perm_host.to(device);
+  detail::GatherArgs args;
+  args.src = src.raw_data();
+  args.out = out.raw_mutable_data();
+  args.indices = detail::IndexList{perm_on.raw_data(), true, n};
+  args.dim = n;
+  args.inner = out.num_elements() / n;
+  args.itemsize = itemsize(value.dtype());
+  const detail::GatherKernel gather_rows = detail::registry().array.gather.get(device.type());
+  if (!gather_rows) detail::throw_no_kernel(op, device, value.dtype());
+  if (device.is_cuda()) detail::t_cuda_device = device.index();
+  gather_rows(args);
   return out;
 }
 

@@ -58,6 +58,15 @@ Registry* build_registry() {
   register_cpu_matmul_kernels(*r);
   register_cpu_nn_kernels(r->nn);
   register_cpu_optimizer_kernels(r->optimizer);
+  register_cpu_array_kernels(r->array);
+#ifdef EAGER_WITH_CUDA
+  register_cuda_elementwise_kernels(*r);
+  register_cuda_reduction_kernels(*r);
+  register_cuda_matmul_kernels(*r);
+  register_cuda_nn_kernels(r->nn);
+  register_cuda_optimizer_kernels(r->optimizer);
+  register_cuda_array_kernels(r->array);
+#endif
   return r;
 }
 

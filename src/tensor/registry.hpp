@@ -6,6 +6,7 @@
 // (never from static initialisers, which a static library may drop).
 #include <cstdint>
 
+#include "array_kernels.hpp"
 #include "eager/device.hpp"
 #include "eager/dtype.hpp"
 #include "eager/shape.hpp"
@@ -232,6 +233,7 @@ struct Registry {
   KernelTable<MatmulKernel> matmul;
   NnKernels nn;
   OptimizerKernels optimizer;
+  ArrayKernels array;
 
   UnaryOpDef& operator[](UnaryOp op) { return unary[static_cast<int>(op)]; }
   BinaryOpDef& operator[](BinaryOp op) { return binary[static_cast<int>(op)]; }
@@ -248,5 +250,13 @@ void register_cpu_reduction_kernels(Registry& r);
 void register_cpu_matmul_kernels(Registry& r);
 void register_cpu_nn_kernels(NnKernels& k);
 void register_cpu_optimizer_kernels(OptimizerKernels& k);
+void register_cpu_array_kernels(ArrayKernels& k);
+// The CUDA backend (src/cuda/), present only in a build with CUDA.
+void register_cuda_elementwise_kernels(Registry& r);
+void register_cuda_reduction_kernels(Registry& r);
+void register_cuda_matmul_kernels(Registry& r);
+void register_cuda_nn_kernels(NnKernels& k);
+void register_cuda_optimizer_kernels(OptimizerKernels& k);
+void register_cuda_array_kernels(ArrayKernels& k);
 
 }  // namespace eager::detail

@@ -1,6 +1,7 @@
 // Exercises the parts of eager whose link dependencies a consumer inherits:
 // matmul goes through OpenBLAS, printing through fmt, ops through the thread
-// pool. A wrong exported link interface fails to link; wrong values exit 1.
+// pool, the device query through the CUDA runtime in a CUDA build. A wrong
+// exported link interface fails to link; wrong values exit 1.
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -26,5 +27,11 @@ int main() {
     std::fprintf(stderr, "consumer: printed text lacks the shape\n");
     return 1;
   }
-  return 0;
+  // Works in every build and on every machine: a GPU, or the reason there is none.
+  if (eager::cuda::is_available() == eager::cuda::unavailable_reason().empty()) {
+    std::printf("CUDA: %s\n", eager::cuda::is_available() ? "available" : eager::cuda::unavailable_reason().c_str());
+    return 0;
+  }
+  std::fprintf(stderr, "consumer: cuda::is_available() disagrees with cuda::unavailable_reason()\n");
+  return 1;
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cuda_test_util.hpp"
+#include "eager/image.hpp"
 
 using namespace eager;
 using eager::test::gpu;
@@ -109,4 +110,26 @@ TEST_CASE("synchronize waits for the device and device_count sees it", "[cuda][d
   (void)(ones(Shape{1000}, DType::Float32, gpu()) * 3.0f);
   cuda::synchronize();
   REQUIRE_THROWS_AS(Device::cuda(cuda::device_count()), Unavailable);
+}
+
+TEST_CASE("ops without a GPU kernel refuse GPU inputs unless soft placement is on", "[cuda][device][placement]") {
+  const Tensor boxes = constant({{0.f, 0.f, 1.f, 1.f}, {0.f, 0.1f, 1.f, 1.1f}, {0.f, 2.f, 1.f, 3.f}});
+  const Tensor scores = constant({0.9f, 0.8f, 0.7f});
+  const Tensor expected = image::non_max_suppression(boxes, scores, 3, 0.5);
+  REQUIRE_THROWS_MATCHES(image::non_max_suppression(boxes.to(gpu()), scores.to(gpu()), 3, 0.5), Unimplemented,
+                         MessageContains("set_soft_device_placement(true)"));
+  config::set_soft_device_placement(true);
+  const Tensor selected = image::non_max_suppression(boxes.to(gpu()), scores.to(gpu()), 3, 0.5);
+  config::set_soft_device_placement(false);
+  // As in TensorFlow, the op ran on the CPU and its result stays there.
+  REQUIRE(selected.device() == Device::cpu());
+  REQUIRE(selected.to_vector<std::int32_t>() == expected.to_vector<std::int32_t>());
+}
+
+TEST_CASE("log_device_placement names the GPU for ops that run there", "[cuda][device][placement]") {
+  const Tensor a = ones(Shape{4}, DType::Float32, gpu());
+  config::set_log_device_placement(true);
+  const std::string logged = test::capture_stderr([&] { (void)add(a, a); });
+  config::set_log_device_placement(false);
+  REQUIRE(logged.find("Executing op add in device /device:GPU:0\n") != std::string::npos);
 }

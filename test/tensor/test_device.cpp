@@ -3,11 +3,6 @@
 // options: soft placement and the device placement log.
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
-#include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "eager/eager.hpp"
@@ -15,37 +10,8 @@
 #include "test_util.hpp"
 
 using namespace eager;
+using eager::test::capture_stderr;
 using eager::test::MessageContains;
-
-namespace {
-
-// Runs fn with stderr sent to a temporary file and returns what it wrote.
-template <class Fn> std::string capture_stderr(Fn&& fn) {
-  std::fflush(stderr);
-  char path[] = "/tmp/eager_stderr_XXXXXX";
-  const int file = mkstemp(path);
-  REQUIRE(file >= 0);
-  const int saved = dup(STDERR_FILENO);
-  dup2(file, STDERR_FILENO);
-  try {
-    fn();
-  } catch (...) {
-    std::fflush(stderr);
-    dup2(saved, STDERR_FILENO);
-    throw;
-  }
-  std::fflush(stderr);
-  dup2(saved, STDERR_FILENO);
-  close(saved);
-  close(file);
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  std::remove(path);
-  return text.str();
-}
-
-}  // namespace
 
 TEST_CASE("the CPU device and the default device", "[tensor][device]") {
   REQUIRE(Device::cpu().name() == "/device:CPU:0");
@@ -92,13 +58,15 @@ TEST_CASE("log_device_placement prints where each op runs", "[tensor][device]") 
   REQUIRE(logged.find("in device /device:CPU:0") != std::string::npos);
 }
 
-TEST_CASE("soft placement decides where an op without a GPU kernel runs", "[tensor][device]") {
-  // Device values of a GPU cannot be made without one; the decision itself
-  // is a function of the flag.
-  REQUIRE(detail::placement_for_cpu_only_op("op", Device::cpu()) == Device::cpu());
+TEST_CASE("soft placement lets ops without a GPU kernel run on the CPU, and logs it", "[tensor][device]") {
   REQUIRE_FALSE(config::soft_device_placement());
+  REQUIRE_FALSE(detail::soft_place_on_cpu("non_max_suppression"));
   config::set_soft_device_placement(true);
   REQUIRE(config::soft_device_placement());
-  REQUIRE(detail::placement_for_cpu_only_op("op", Device::cpu()) == Device::cpu());
+  REQUIRE(detail::soft_place_on_cpu("non_max_suppression"));
+  config::set_log_device_placement(true);
+  const std::string logged = capture_stderr([] { REQUIRE(detail::soft_place_on_cpu("non_max_suppression")); });
+  config::set_log_device_placement(false);
   config::set_soft_device_placement(false);
+  REQUIRE(logged == "Executing op non_max_suppression in device /device:CPU:0\n");
 }

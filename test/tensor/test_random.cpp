@@ -526,15 +526,17 @@ TEST_CASE("random ops refuse bad arguments", "[random][errors]") {
   REQUIRE_THROWS_AS(random::shuffle(Tensor()), InvalidArgument);
 }
 
-TEST_CASE("random ops on a CUDA device say they are not implemented yet", "[random][errors][device]") {
+TEST_CASE("random ops on a CUDA device run there, with the CPU's values", "[random][device]") {
   std::optional<Device> gpu;
   try {
     gpu = Device::cuda(0);
   } catch (const Unavailable&) {
-    WARN("no CUDA device: the Unimplemented path of random ops is not exercised");
+    WARN("no CUDA device: random ops on a GPU are not exercised here (eager_cuda_tests checks them)");
     return;
   }
-  REQUIRE_THROWS_AS(random::uniform(Shape{2}, 0, 1, DType::Float32, 1, gpu), Unimplemented);
-  REQUIRE_THROWS_AS(random::normal(Shape{2}, 0, 1, DType::Float32, 1, gpu), Unimplemented);
-  REQUIRE_THROWS_AS(random::shuffle(range(4).to(*gpu)), Unimplemented);
+  const Tensor u = random::stateless_uniform(Shape{5}, {1, 2}, 0, std::nullopt, DType::Float32, gpu);
+  REQUIRE(u.device() == *gpu);
+  REQUIRE(u.to_vector<float>() == random::stateless_uniform(Shape{5}, {1, 2}).to_vector<float>());
+  REQUIRE(random::normal(Shape{2}, 0, 1, DType::Float32, 1, gpu).device() == *gpu);
+  REQUIRE(random::shuffle(range(4).to(*gpu)).device() == *gpu);
 }

@@ -3,7 +3,12 @@
 // not depend on eager's own random module, and float64 comparisons.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <exception>
 #include <random>
 #include <string>
@@ -70,6 +75,32 @@ inline std::vector<std::string> names_of(const std::vector<Variable>& variables)
   std::vector<std::string> names;
   for (const Variable& v : variables) names.push_back(v.name());
   return names;
+}
+
+// Runs fn with stderr sent to a temporary file and returns what it wrote.
+template <class Fn> std::string capture_stderr(Fn&& fn) {
+  std::fflush(stderr);
+  char path[] = "/tmp/eager_stderr_XXXXXX";
+  const int file = mkstemp(path);
+  REQUIRE(file >= 0);
+  const int saved = dup(STDERR_FILENO);
+  dup2(file, STDERR_FILENO);
+  try {
+    fn();
+  } catch (...) {
+    std::fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    throw;
+  }
+  std::fflush(stderr);
+  dup2(saved, STDERR_FILENO);
+  close(saved);
+  close(file);
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::remove(path);
+  return text.str();
 }
 
 // Tolerances for comparing a dtype's result with a float64 reference.

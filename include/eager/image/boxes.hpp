@@ -6,6 +6,9 @@
 // float64; float64 values are rounded to float32 first, because TF's kernels
 // compute in float32 and the results then agree with TF's bit for bit. These
 // are CPU kernels (the inputs are read on the host); they have no gradient.
+// GPU inputs are refused (Unimplemented) unless
+// eager::config::set_soft_device_placement(true), which runs them on the CPU
+// with the result on the CPU, as TensorFlow's soft placement does.
 #include <array>
 #include <cstdint>
 #include <limits>

@@ -41,8 +41,9 @@
 // uint8 brightness and gamma through a 256-entry table, uint8 <-> float
 // convert_image_dtype in one pass, and adjust_contrast as a fused kernel
 // that records its own gradient (factor g + (1 - factor) mean(g)).
-// adjust_hue, adjust_saturation, rgb_to_hsv and hsv_to_rgb are CPU kernels
-// (Unimplemented for other devices). rgb_to_hsv records a gradient rule, as
+// adjust_hue, adjust_saturation, rgb_to_hsv and hsv_to_rgb have kernels on
+// the CPU and on CUDA GPUs, from the same per-pixel math (identical bits);
+// the fast paths above run on both too. rgb_to_hsv records a gradient rule, as
 // TensorFlow registers one: the piecewise derivatives of H, S and V, with
 // TF's choice of maximum (R, G, B) and minimum (B, G, R) on ties; it matches
 // TF's except that TF zeroes dS/dmin where the minimum channel is 0, where
@@ -95,8 +96,8 @@ namespace eager::image {
 //     wraps, 1.2 -> 50; for int32 x86 gives INT_MIN); eager clamps to the
 //     dtype's range in both cases (uint8: 1.2 -> 255, -0.1 -> 0);
 //   - float to float: a plain cast.
-// uint8 -> float32/float64 and float32/float64 -> uint8 on the CPU run as one
-// fused pass with the same values. Differentiable from float to float.
+// uint8 -> float32/float64 and float32/float64 -> uint8 run as one fused
+// pass with the same values (CPU and GPU). Differentiable from float to float.
 Tensor convert_image_dtype(const Tensor& image, DType dtype, bool saturate = false);
 
 // tf.image.rgb_to_grayscale: 0.2989 R + 0.5870 G + 0.1140 B, last dimension 3
@@ -133,8 +134,8 @@ Tensor adjust_brightness(const Tensor& image, double delta);
 // tf.image.adjust_contrast (TF's AdjustContrastv2): for each image and
 // channel, mean = the average over height and width, and every value x
 // becomes (x - mean) * contrast_factor + mean. Any factor, negative included.
-// Integer images: through float32 and back with saturation. On the CPU one
-// fused kernel (the means accumulated in double, two passes over the image).
+// Integer images: through float32 and back with saturation. One fused kernel
+// on the CPU and on the GPU (the means accumulated in double).
 Tensor adjust_contrast(const Tensor& images, double contrast_factor);
 // tf.image.adjust_hue (TF's AdjustHue kernel): each pixel's hue is rotated by
 // delta turns, saturation and value kept. Per pixel: the sextant and the
