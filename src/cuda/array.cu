@@ -31,16 +31,6 @@ __device__ __forceinline__ std::int64_t first_index() {
 }
 __device__ __forceinline__ std::int64_t grid_step() { return static_cast<std::int64_t>(blockDim.x) * gridDim.x; }
 
-// Calls fn(Word{}) with the unsigned type as wide as one element (1, 4 or 8 bytes).
-template <class Fn> void visit_word(std::size_t itemsize, Fn&& fn) {
-  switch (itemsize) {
-    case 1: fn(std::uint8_t{}); break;
-    case 4: fn(std::uint32_t{}); break;
-    case 8: fn(std::uint64_t{}); break;
-    default: throw Unimplemented("no data movement for elements of " + std::to_string(itemsize) + " bytes");
-  }
-}
-
 // Calls fn(const Idx*) with the list's index type.
 template <class Fn> void visit_indices(const IndexList& list, Fn&& fn) {
   if (list.int64) fn(static_cast<const std::int64_t*>(list.data));

@@ -13,13 +13,7 @@
 #include <cmath>
 #include <type_traits>
 
-#ifndef EAGER_HD
-#if defined(__CUDACC__)
-#define EAGER_HD __host__ __device__
-#else
-#define EAGER_HD
-#endif
-#endif
+#include "tensor/host_device.hpp"
 
 namespace eager::detail::nn_math {
 

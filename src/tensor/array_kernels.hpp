@@ -12,8 +12,10 @@
 // compare with the CPU kernels.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "eager/device.hpp"
+#include "eager/error.hpp"
 #include "eager/shape.hpp"
 #include "functors.hpp"  // EAGER_HD
 
@@ -22,6 +24,18 @@ class Tensor;
 }
 
 namespace eager::detail {
+
+// Calls fn(Word{}) with the unsigned integer type as wide as one element, so
+// byte-moving loops compile to plain loads and stores for every dtype (host
+// code of both backends).
+template <class Fn> void visit_word(std::size_t itemsize, Fn&& fn) {
+  switch (itemsize) {
+    case 1: fn(std::uint8_t{}); break;
+    case 4: fn(std::uint32_t{}); break;
+    case 8: fn(std::uint64_t{}); break;
+    default: throw Unimplemented("no data movement for elements of " + std::to_string(itemsize) + " bytes");
+  }
+}
 
 // dst[i] = src[i] for every multi-index i of `shape`, each side at its own
 // strides (elements; any sign, and 0 on the source for broadcasting). The

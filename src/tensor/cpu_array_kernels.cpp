@@ -22,17 +22,6 @@ constexpr std::int64_t kGrainBytes = 64 * 1024;
 // side's rows to few cache sets, so 16 beat 32 in measurements.
 constexpr std::int64_t kTile = 16;
 
-// Calls fn(Word{}) with the unsigned integer type as wide as one element, so
-// byte-moving loops compile to plain loads and stores for every dtype.
-template <class Fn> void visit_itemsize(std::size_t size, Fn&& fn) {
-  switch (size) {
-    case 1: fn(std::uint8_t{}); break;
-    case 4: fn(std::uint32_t{}); break;
-    case 8: fn(std::uint64_t{}); break;
-    default: throw Unimplemented("no data movement for elements of " + std::to_string(size) + " bytes");
-  }
-}
-
 // Calls fn(static_cast<const I*>(nullptr)) with I the list's index type.
 template <class Fn> void visit_index_type(const IndexList& list, Fn&& fn) {
   if (list.int64) fn(static_cast<const std::int64_t*>(list.data));
@@ -47,7 +36,7 @@ template <class W> void fill_words(char* dst, std::int64_t n, const unsigned cha
 
 void cpu_fill(const FillArgs& a) {
   char* dst = static_cast<char*>(a.dst);
-  visit_itemsize(a.itemsize, [&](auto word) {
+  visit_word(a.itemsize, [&](auto word) {
     using W = decltype(word);
     const auto size = static_cast<std::int64_t>(a.itemsize);
     parallel_for(a.num_elements, kGrainBytes / size, [&](std::int64_t b, std::int64_t e) {
@@ -96,7 +85,7 @@ void copy_tiled(const CopyPlan& loop, int j, const char* src, char* dst, std::in
   }
   const std::int64_t nj = loop.dims[j], nl = loop.dims[last], j_tiles = (nj + kTile - 1) / kTile;
   const std::int64_t sj = loop.src[j], dj = loop.dst[j], sl = loop.src[last], dl = loop.dst[last];
-  visit_itemsize(static_cast<std::size_t>(size), [&](auto word) {
+  visit_word(static_cast<std::size_t>(size), [&](auto word) {
     using W = decltype(word);
     const std::int64_t grain = std::max<std::int64_t>(1, kGrainBytes / (kTile * nl * size));
     parallel_for(batch * j_tiles, grain, [&](std::int64_t begin, std::int64_t end) {
@@ -138,7 +127,7 @@ void cpu_copy(const CopyArgs& a) {
   const bool memcpy_rows = ss == size && ds == size;
   const std::int64_t rows = n / inner;
   const std::int64_t grain = std::max<std::int64_t>(1, kGrainBytes / (inner * size));
-  visit_itemsize(a.itemsize, [&](auto word) {
+  visit_word(a.itemsize, [&](auto word) {
     using W = decltype(word);
     parallel_for(rows, grain, [&](std::int64_t begin, std::int64_t end) {
       std::int64_t index[kMaxCopyRank];
@@ -177,7 +166,7 @@ void cpu_gather(const GatherArgs& a) {
   const char* const sp = static_cast<const char*>(a.src);
   char* const dst = static_cast<char*>(a.out);
   visit_index_type(a.indices, [&](auto* ip) {
-    visit_itemsize(a.itemsize, [&](auto word) {
+    visit_word(a.itemsize, [&](auto word) {
       using W = decltype(word);
       parallel_for(rows, std::max<std::int64_t>(1, kGrainBytes / row), [=](std::int64_t b, std::int64_t e) {
         std::int64_t o = b / count, n = b % count;
@@ -239,7 +228,7 @@ void cpu_one_hot(const OneHotArgs& a) {
   const auto size = static_cast<std::int64_t>(a.itemsize);
   char* dst = static_cast<char*>(a.out);
   visit_index_type(a.indices, [&](auto* ip) {
-    visit_itemsize(a.itemsize, [&](auto word) {
+    visit_word(a.itemsize, [&](auto word) {
       using W = decltype(word);
       W on_word;
       std::memcpy(&on_word, a.on, sizeof(W));

@@ -8,11 +8,7 @@
 #include <limits>
 #include <type_traits>
 
-#if defined(__CUDACC__)
-#define EAGER_HD __host__ __device__
-#else
-#define EAGER_HD
-#endif
+#include "host_device.hpp"
 
 namespace eager::detail::fn {
 

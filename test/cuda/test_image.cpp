@@ -19,23 +19,13 @@
 
 #include "cuda_test_util.hpp"
 #include "eager/image.hpp"
+#include "same_bits.hpp"
 
 using namespace eager;
 using namespace eager::test;
 using image::ResizeMethod;
 
 namespace {
-
-void require_same_bits(const Tensor& on_gpu, const Tensor& on_cpu) {
-  REQUIRE(on_gpu.device() == gpu());
-  REQUIRE(on_gpu.dtype() == on_cpu.dtype());
-  REQUIRE(on_gpu.shape() == on_cpu.shape());
-  const Tensor a = on_gpu.cpu().contiguous(), b = on_cpu.contiguous();
-  const std::size_t bytes = static_cast<std::size_t>(a.num_elements()) * itemsize(a.dtype());
-  if (bytes == 0) return;
-  if (std::memcmp(a.raw_data(), b.raw_data(), bytes) != 0) require_close(a, b, 0, 0);  // names the first mismatch
-  REQUIRE(std::memcmp(a.raw_data(), b.raw_data(), bytes) == 0);
-}
 
 // Runs op on the CPU image and on its copy on the GPU; bit for bit.
 void check_same_bits(const Tensor& image, const std::function<Tensor(const Tensor&)>& op) {
