@@ -43,7 +43,8 @@ template <class T, class Sampler> std::vector<T> generate_as_kernel(const Sample
 template <class T> void require_bits(const std::vector<T>& expected, const Tensor& actual) {
   const std::vector<T> got = actual.to_vector<T>();
   REQUIRE(got.size() == expected.size());
-  REQUIRE(std::memcmp(got.data(), expected.data(), got.size() * sizeof(T)) == 0);
+  // memcmp may not be given the null data() of empty vectors.
+  if (!got.empty()) REQUIRE(std::memcmp(got.data(), expected.data(), got.size() * sizeof(T)) == 0);
 }
 
 const std::int64_t kSizes[] = {0, 1, 3, 5, 1001};
