@@ -78,26 +78,9 @@ template <class Acc, class Src> void launch_pass(const AxisPass& pass, const Src
   cuda::check_launch(what);
 }
 
-struct Dims {
-  int64_t batch, height, width, channels;
-};
-
-Dims dims_of(const Tensor& images) {
-  const Shape& s = images.shape();
-  if (s.rank() == 3) return {1, s[0], s[1], s[2]};
-  return {s[0], s[1], s[2], s[3]};
-}
-
-Tensor output_like(const Tensor& images, const SeparableMap& map, DType dtype) {
-  Shape shape = images.shape();
-  const int h = shape.rank() - 3;
-  shape[h] = map.rows.out_size;
-  shape[h + 1] = map.cols.out_size;
-  return Tensor::empty(shape, dtype, images.device());
-}
 
 template <class Acc, class In> void run_two_passes(const Tensor& images, const SeparableMap& map, Tensor& out) {
-  const Dims d = dims_of(images);
+  const Geometry d = geometry_of(images);
   TwoPassPlan plan = plan_two_passes(d.batch, d.height, d.width, d.channels, map.rows.out_size, map.rows.span,
                                      map.cols.out_size, map.cols.span);
   const DeviceTables tables(map);
@@ -131,7 +114,7 @@ Tensor cuda_apply_separable(const Tensor& images, const SeparableMap& map, DType
 }
 
 template <class T> void run_nearest(const Tensor& images, const SeparableMap& map, Tensor& out) {
-  const Dims d = dims_of(images);
+  const Geometry d = geometry_of(images);
   const DeviceTables tables(map);
   const int64_t n = out.num_elements();
   nearest_kernel<T><<<cuda::grid_size(n), cuda::kBlockSize, 0, cuda::current_stream()>>>(

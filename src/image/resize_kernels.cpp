@@ -235,10 +235,6 @@ void direct_span(const In* const* rows, const float* wy, const std::vector<int64
 // Outputs at least this large are written with non-temporal stores.
 constexpr int64_t kStreamingBytes = int64_t{1} << 20;
 
-struct Geometry {
-  int64_t batch, height, width, channels;
-};
-
 // The input columns [first, last) that any output column reads.
 std::pair<int64_t, int64_t> input_column_range(const AxisWeights& cols) {
   int64_t first = cols.in_size, last = 0;
@@ -443,20 +439,6 @@ void run_gather(const T* in, T* out, const Geometry& g, const SeparableMap& m) {
   });
 }
 
-Geometry geometry_of(const Tensor& images) {
-  const Shape& s = images.shape();
-  if (s.rank() == 3) return {1, s[0], s[1], s[2]};
-  return {s[0], s[1], s[2], s[3]};
-}
-
-Tensor output_like(const Tensor& images, const SeparableMap& map, DType dtype) {
-  Shape shape = images.shape();
-  const int h = shape.rank() - 3;
-  shape[h] = map.rows.out_size;
-  shape[h + 1] = map.cols.out_size;
-  return Tensor::empty(shape, dtype, Device::cpu());
-}
-
 template <class Acc>
 void dispatch_input(const Tensor& images, Tensor& out, const Geometry& g, const SeparableMap& map, PassOrder order) {
   Acc* o = out.mutable_data<Acc>();
@@ -492,6 +474,20 @@ Tensor gather_nearest(const Tensor& images, const SeparableMap& map) {
     default: run_gather(images.data<double>(), out.mutable_data<double>(), g, map); break;
   }
   return out;
+}
+
+Geometry geometry_of(const Tensor& images) {
+  const Shape& s = images.shape();
+  if (s.rank() == 3) return {1, s[0], s[1], s[2]};
+  return {s[0], s[1], s[2], s[3]};
+}
+
+Tensor output_like(const Tensor& images, const SeparableMap& map, DType dtype) {
+  Shape shape = images.shape();
+  const int h = shape.rank() - 3;
+  shape[h] = map.rows.out_size;
+  shape[h + 1] = map.cols.out_size;
+  return Tensor::empty(shape, dtype, images.device());
 }
 
 }  // namespace eager::image::detail

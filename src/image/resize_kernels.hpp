@@ -1,6 +1,8 @@
 #pragma once
 // Applies a separable resize map (one weight table per axis) to HWC or NHWC
 // images, and the nearest-neighbour gather.
+#include <cstdint>
+
 #include "eager/tensor.hpp"
 #include "image/resize_weights.hpp"
 
@@ -10,6 +12,16 @@ struct SeparableMap {
   AxisWeights rows;  // over the height axis
   AxisWeights cols;  // over the width axis
 };
+
+// The batch, height, width and channels of HWC (batch 1) or NHWC images.
+struct Geometry {
+  std::int64_t batch, height, width, channels;
+};
+Geometry geometry_of(const Tensor& images);
+
+// The output of applying `map` to `images`: their shape with the map's
+// output height and width, of `dtype`, on the images' device.
+Tensor output_like(const Tensor& images, const SeparableMap& map, DType dtype);
 
 // The transposed map (rows and cols transposed), i.e. the gradient's.
 SeparableMap transpose(const SeparableMap& map);
